@@ -1,0 +1,50 @@
+# The commands people type.  Both `make lab` and `make test` create .venv on first use and are
+# cheap to run again: installs are redone only when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=120
+
+.PHONY: lab test test-fast bench bench-smoke lint notebooks clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[lab]'
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.lab-installed
+
+## lab: JupyterLab on notebooks/ (each notebook starts its own loopback demo server)
+lab: $(VENV)/.lab-installed
+	$(BIN)/httpexplore lab
+
+## test: the whole suite: unit and live tests, strict nbval on every notebook, browser tests
+test: $(VENV)/.test-installed
+	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+## test-fast: everything but the browser tests and notebooks
+test-fast: $(VENV)/.test-installed
+	$(BIN)/python -m pytest tests -m "not browser"
+
+## bench: the full benchmark (several minutes; prints a table with every goal met or not)
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m benchmarks.run
+
+bench-smoke: $(VENV)/.test-installed
+	$(BIN)/python -m benchmarks.run --smoke
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check httpexplore tests benchmarks
+	$(BIN)/mypy
+
+## notebooks: re-execute every notebook in place so stored outputs are real
+notebooks: $(VENV)/.test-installed
+	$(BIN)/python -m tests.tools.run_notebooks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

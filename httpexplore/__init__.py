@@ -1,0 +1,34 @@
+"""httpexplore: watch HTTP/1.1 happen, one poll at a time.
+
+``import httpexplore`` gives the Godot-style client and its vocabulary; it does not import
+ipywidgets (the inspector lives in :mod:`httpexplore.inspector` and is loaded on first use).
+"""
+
+from __future__ import annotations
+
+from .client import HTTPClient
+from .errors import Error
+from .records import CycleInfo, EventInfo, PollRecord
+from .status import Method, ResponseCode, Status
+from .tls import TLSOptions
+
+__version__ = "0.1.0"
+
+# Godot's global Error constants, so tutorial code reads the same: ``assert err == OK``.
+OK = Error.OK
+FAILED = Error.FAILED
+ERR_UNAVAILABLE = Error.ERR_UNAVAILABLE
+ERR_UNCONFIGURED = Error.ERR_UNCONFIGURED
+ERR_CANT_CONNECT = Error.ERR_CANT_CONNECT
+ERR_CANT_RESOLVE = Error.ERR_CANT_RESOLVE
+ERR_CONNECTION_ERROR = Error.ERR_CONNECTION_ERROR
+ERR_INVALID_DATA = Error.ERR_INVALID_DATA
+ERR_INVALID_PARAMETER = Error.ERR_INVALID_PARAMETER
+ERR_BUSY = Error.ERR_BUSY
+
+__all__ = [
+    "ERR_BUSY", "ERR_CANT_CONNECT", "ERR_CANT_RESOLVE", "ERR_CONNECTION_ERROR",
+    "ERR_INVALID_DATA", "ERR_INVALID_PARAMETER", "ERR_UNAVAILABLE", "ERR_UNCONFIGURED",
+    "FAILED", "OK", "CycleInfo", "Error", "EventInfo", "HTTPClient", "Method", "PollRecord",
+    "ResponseCode", "Status", "TLSOptions", "__version__",
+]

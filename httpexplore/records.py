@@ -1,0 +1,112 @@
+"""The plain, frozen data the client emits after every step (``on_poll`` subscribers get these).
+
+Theory of operation
+-------------------
+The client never imports the recorder.  Instead, after each public step (``connect_to_host``,
+``request``, ``poll``, ``read_response_body_chunk``, ``close``) it builds one immutable
+:class:`PollRecord` and hands it to every subscriber.  The recorder (``trace.py``) keeps them;
+the inspector reads the recorder.  Everything a learner may want to know about a step is here:
+the status before and after, the return code, the exact bytes written and read, what the
+parser (h11) made of them, and the error message, if any.
+
+Byte objects are referenced, never copied, so recording is cheap even on large downloads;
+bounding memory is the recorder's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Error
+from .status import Status
+
+__all__ = ["PollRecord", "EventInfo", "CycleInfo"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventInfo:
+    """One parser event, as plain data.
+
+    ``kind`` is the h11 event class name (``"Request"``, ``"InformationalResponse"``,
+    ``"Response"``, ``"Data"``, ``"EndOfMessage"``, ``"ConnectionClosed"``) or a client event
+    (``"Unsolicited"``, ``"PeerClosed"``, ``"TunnelEstablished"``, ``"TLSHandshakeDone"``,
+    ``"Resolved"``, ``"TCPConnected"``).  ``detail`` holds the event's fields as JSON-able
+    values: for a response ``{"status_code": 200, "reason": "OK", "http_version": "1.1",
+    "headers": [["Name", "value"], ...]}``, for ``Data`` ``{"length": n, "chunk_start": bool,
+    "chunk_end": bool}``, for ``EndOfMessage`` ``{"trailers": [[name, value], ...]}``.
+    """
+
+    kind: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CycleInfo:
+    """What the recorder needs to know about the request cycle a record belongs to.
+
+    A *cycle* is one request and its response on one connection.  ``connection`` counts TCP
+    connections made by this client (1, 2, ...); ``cycle`` counts requests (0 before the first
+    request).  ``method`` and ``target`` are those of the request as sent; ``host``/``port``/
+    ``tls`` describe the origin (not the proxy); ``proxy`` is ``"http"``, ``"https"`` or ``""``.
+    ``peer`` is the socket address actually connected, e.g. ``("127.0.0.1", 8080)``, or None.
+    """
+
+    connection: int
+    cycle: int
+    host: str
+    port: int
+    tls: bool
+    method: str = ""
+    target: str = ""
+    proxy: str = ""
+    peer: tuple[str, int] | None = None
+    reused: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollRecord:
+    """One step of the client, as immutable data.
+
+    Attributes
+    ----------
+    index:
+        0, 1, 2, ... per client, across connections.
+    op:
+        ``"connect_to_host"``, ``"request"``, ``"poll"``, ``"read_response_body_chunk"`` or
+        ``"close"``.
+    time:
+        ``time.monotonic()`` at the end of the step.
+    started:
+        ``time.monotonic()`` at the start of the step.
+    status_before, status_after:
+        The client's status around the step.
+    result:
+        The ``Error`` the call returned (``read_response_body_chunk`` reports ``Error.OK``).
+    sent:
+        Exact bytes written to the connection during this step (plaintext, before TLS).
+    received:
+        Exact bytes read from the connection during this step (plaintext, after TLS).
+    body:
+        Body bytes handed to the caller by this step (only ``read_response_body_chunk``).
+    events:
+        Parser and connection events produced by this step, in order.
+    error_message:
+        The plain-language message if this step ended in an error status, else ``""``.
+    cycle:
+        Which connection and request this step belongs to.
+    """
+
+    index: int
+    op: str
+    time: float
+    started: float
+    status_before: Status
+    status_after: Status
+    result: Error
+    sent: bytes = b""
+    received: bytes = b""
+    body: bytes = b""
+    events: tuple[EventInfo, ...] = ()
+    error_message: str = ""
+    cycle: CycleInfo
