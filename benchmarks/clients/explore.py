@@ -1,0 +1,112 @@
+"""httpexplore's ``HTTPClient`` in the Godot tutorial loop, busy-polling (no sleep).
+
+``poll()`` until CONNECTED, ``request()``, ``poll()`` while REQUESTING, then
+``poll(); read_response_body_chunk()`` while BODY; CONNECTED again means keep-alive.  Variants:
+blocking mode, recorder off, keeping the body (``body += chunk``), and the inspector's
+auto-poll (:mod:`benchmarks.clients.inspect`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import READ_SIZE, ClientFailed, Outcome, Unavailable
+
+
+def load() -> tuple[Any, Any]:
+    """``(HTTPClient, Status)``, or :class:`Unavailable` while httpexplore has no client."""
+    try:
+        from httpexplore import HTTPClient, Status
+    except ImportError as exc:
+        raise Unavailable(f"httpexplore.HTTPClient is not importable ({exc})") from exc
+    return HTTPClient, Status
+
+
+def make_client(*, record: bool = True, blocking: bool = False) -> Any:
+    HTTPClient, _ = load()
+    try:
+        client = HTTPClient() if record else HTTPClient(record=False)
+    except TypeError as exc:
+        raise Unavailable(f"HTTPClient(record=False) is not supported ({exc})") from exc
+    client.read_chunk_size = READ_SIZE
+    if blocking:
+        client.blocking_mode_enabled = True
+    return client
+
+
+def _failure(client: Any, what: str) -> ClientFailed:
+    message = getattr(client, "error_message", "")
+    return ClientFailed(f"{what}: status {client.get_status()!r} {message}".strip())
+
+
+def connect(client: Any, host: str, port: int) -> None:
+    _, Status = load()
+    client.connect_to_host(host, port)
+    while client.get_status() in (Status.RESOLVING, Status.CONNECTING):
+        client.poll()
+    if client.get_status() != Status.CONNECTED:
+        raise _failure(client, "connect failed")
+
+
+def start_request(client: Any, path: str) -> None:
+    """``request()`` and ``poll()`` while REQUESTING: the head has arrived."""
+    HTTPClient, Status = load()
+    client.request(HTTPClient.METHOD_GET, path, [])
+    while client.get_status() == Status.REQUESTING:
+        client.poll()
+    if client.get_response_code() != 200:
+        raise _failure(client, f"response code {client.get_response_code()}")
+
+
+def get(client: Any, path: str) -> int:
+    """One request in the tutorial loop; the body is counted and dropped."""
+    _, Status = load()
+    start_request(client, path)
+    total = 0
+    poll, read = client.poll, client.read_response_body_chunk
+    while client.get_status() == Status.BODY:
+        poll()
+        total += len(read())
+    if client.get_status() != Status.CONNECTED:
+        raise _failure(client, f"body ended after {total} bytes")
+    return total
+
+
+def get_kept(client: Any, path: str) -> int:
+    """One request in the tutorial loop, keeping the body as the tutorial does."""
+    _, Status = load()
+    start_request(client, path)
+    body = bytearray()
+    while client.get_status() == Status.BODY:
+        client.poll()
+        body += client.read_response_body_chunk()
+    if client.get_status() != Status.CONNECTED:
+        raise _failure(client, f"body ended after {len(body)} bytes")
+    return len(body)
+
+
+def _run(host: str, port: int, path: str, count: int, *, record: bool = True,
+         blocking: bool = False, keep: bool = False) -> Outcome:
+    client = make_client(record=record, blocking=blocking)
+    try:
+        connect(client, host, port)
+        fetch = get_kept if keep else get
+        return Outcome(sum(fetch(client, path) for _ in range(count)))
+    finally:
+        client.close()
+
+
+def run(host: str, port: int, path: str, count: int) -> Outcome:
+    return _run(host, port, path, count)
+
+
+def run_blocking(host: str, port: int, path: str, count: int) -> Outcome:
+    return _run(host, port, path, count, blocking=True)
+
+
+def run_norec(host: str, port: int, path: str, count: int) -> Outcome:
+    return _run(host, port, path, count, record=False)
+
+
+def run_keep(host: str, port: int, path: str, count: int) -> Outcome:
+    return _run(host, port, path, count, keep=True)
