@@ -156,10 +156,6 @@ class HTTPClient:
     ``HTTPClient.METHOD_GET``, ``HTTPClient.RESPONSE_OK``...
     """
 
-    Status = Status
-    Method = Method
-    ResponseCode = ResponseCode
-
     #: Set by ``httpexplore/__init__.py`` to the recorder class, so a new client records by
     #: default without ``client.py`` importing the recorder (imports go one way).
     recorder_factory: ClassVar[Callable[[HTTPClient], Any] | None] = None
@@ -437,7 +433,7 @@ class HTTPClient:
 
     def _cycle_info(self, **changes: Any) -> CycleInfo:
         c = self._c
-        base = dict(connection=c.connection, cycle=c.count, host=self._host, port=self._port,
+        base: dict[str, Any] = dict(connection=c.connection, cycle=c.count, host=self._host, port=self._port,
                     tls=self._tls is not None, method=c.method, target=c.target,
                     proxy=self._proxy_kind,
                     peer=self._transport.peer if self._transport is not None else None,
@@ -1188,6 +1184,9 @@ def _godot_str(value: Any) -> str:
 
 def _install_godot_constants() -> None:
     """``HTTPClient.STATUS_BODY``, ``HTTPClient.METHOD_GET``, ``HTTPClient.RESPONSE_OK``..."""
+    # Also the enums themselves, as in GDScript: ``HTTPClient.Status.BODY``.
+    for enum_type in (Status, Method, ResponseCode):
+        setattr(HTTPClient, enum_type.__name__, enum_type)
     for status in Status:
         setattr(HTTPClient, f"STATUS_{status.name}", status)
     for method in Method:

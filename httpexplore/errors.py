@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["Error", "Failure", "TransportError", "FailureKind", "plural"]
+__all__ = ["Error", "Failure", "FailureKind", "TransportError", "plural"]
 
 
 class Error(enum.IntEnum):

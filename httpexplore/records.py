@@ -21,7 +21,7 @@ from typing import Any
 from .errors import Error
 from .status import Status
 
-__all__ = ["PollRecord", "EventInfo", "CycleInfo"]
+__all__ = ["CycleInfo", "EventInfo", "PollRecord"]
 
 
 @dataclass(frozen=True, kw_only=True)

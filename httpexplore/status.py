@@ -15,8 +15,16 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Status", "Method", "ResponseCode", "Input", "TRANSITIONS", "next_status",
-           "TERMINAL", "ERROR_STATUSES"]
+__all__ = [
+    "ERROR_STATUSES",
+    "TERMINAL",
+    "TRANSITIONS",
+    "Input",
+    "Method",
+    "ResponseCode",
+    "Status",
+    "next_status",
+]
 
 
 class Status(enum.IntEnum):
@@ -98,7 +106,7 @@ class Input(enum.Enum):
     CLOSE = "close()"
 
 
-S, I = Status, Input
+S, I = Status, Input  # noqa: E741 - short names keep the table readable
 
 #: The whole visible state machine.  Anything not listed is a bug in the client.
 TRANSITIONS: dict[tuple[Status, Input], Status] = {
