@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .server import BLOCK_SIZE, SMALL_BODY_SIZE
+from .server import BLOCK_SIZE, SMALL_BODY_SIZE, pinned
 
 _CONF = """\
 daemon off;
@@ -69,7 +69,7 @@ def _write_body(path: Path, size: int) -> None:
 class Nginx:
     """nginx serving ``/cl/<size>`` for each of ``sizes`` and ``/small`` on 127.0.0.1."""
 
-    def __init__(self, binary: str, sizes: set[int]) -> None:
+    def __init__(self, binary: str, sizes: set[int], cpus: set[int] | None = None) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="httpexplore-bench-nginx-")
         root = Path(self._dir.name)
         root.chmod(0o755)
@@ -83,7 +83,8 @@ class Nginx:
         conf.write_text(_CONF.format(root=root, port=self.port))
         self._proc = subprocess.Popen(
             [binary, "-p", str(root), "-c", str(conf), "-e", str(root / "error.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            preexec_fn=pinned(cpus))
         self._wait_ready(root)
 
     def _wait_ready(self, root: Path) -> None:

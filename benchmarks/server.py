@@ -20,11 +20,12 @@ one ``sendall`` per MiB and its own process keeps it off the clients' GIL.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 BLOCK_SIZE = 1 << 20
@@ -155,12 +156,20 @@ def main() -> None:
         serve(listener)
 
 
+def pinned(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that pins the child process to ``cpus`` (None: no pinning)."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 class PythonServer:
     """This module's server in a child process (``with PythonServer() as srv: srv.port``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpus: set[int] | None = None) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.server"], stdout=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "benchmarks.server"], stdout=subprocess.PIPE, text=True,
+            preexec_fn=pinned(cpus))
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
         if not line.startswith("PORT "):

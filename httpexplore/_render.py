@@ -24,8 +24,18 @@ import html
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-__all__ = ["Markup", "printable", "decode", "escape_html", "visible_crlf", "hexdump",
-           "ascii_dump", "html_table", "format_size", "format_ms"]
+__all__ = [
+    "Markup",
+    "ascii_dump",
+    "decode",
+    "escape_html",
+    "format_ms",
+    "format_size",
+    "hexdump",
+    "html_table",
+    "printable",
+    "visible_crlf",
+]
 
 
 class Markup(str):

@@ -57,35 +57,71 @@ def _latin1(b: bytes) -> str:
     return b.decode("latin-1")
 
 
-def _explain_protocol_error(exc: h11.RemoteProtocolError, received: int, body: int) -> str:
-    """Turn h11's terse complaint into a sentence a learner can act on (RFC 9112 cited)."""
+def _unparsed(parser: h11.Connection) -> int:
+    """Bytes h11 holds but has not parsed yet.  (``trailing_data`` would copy them all.)"""
+    return len(parser._receive_buffer)
+
+
+def _explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None) -> str:
+    """Turn h11's terse complaint into a sentence a learner can act on (RFC 9112 cited).
+
+    ``body`` is the number of body bytes that arrived before the failure, or None when the
+    failure is in the response head.  The message depends only on the bytes received, never on
+    how they were split into reads: replaying the same bytes gives the same words.  (It used to
+    say "after N bytes of response", N being whatever the last read happened to contain.)
+    """
     text = str(exc)
     low = text.lower()
-    where = f"after {plural(received, 'byte')} of response"
-    rules: list[tuple[str, str]] = [
-        ("peer closed connection without sending complete message body",
-         "the server closed the connection before the body was complete "
-         f"({plural(body, 'body byte')} arrived); RFC 9112 §6.3 and §8: an incomplete message "
-         "must not be treated as complete"),
+    where = "in the response head" if body is None else f"after {plural(body, 'body byte')}"
+    if "closed connection" in low:
+        # h11 says "peer closed connection without sending complete message body" or "peer
+        # unexpectedly closed connection" (mid-line, e.g. a chunk-size line cut short).
+        if body is None:
+            return ("the server closed the connection before the response head was complete; "
+                    "RFC 9112 §8: an incomplete message must not be treated as complete")
+        return ("the server closed the connection before the body was complete "
+                f"({plural(body, 'body byte')} arrived); RFC 9112 §6.3 and §8: an incomplete "
+                "message must not be treated as complete")
+    part = "head" if body is None else "chunk-size line or trailer section"
+    # (needle in h11's text, explanation, quote h11's text?).  h11's text is left out where it
+    # quotes however many bytes the last read held, so that the message stays split-independent.
+    rules: list[tuple[str, str, bool]] = [
+        ("http version", "the server answered with a major HTTP version other than 1; this is "
+         "an HTTP/1.1 client and cannot know that version's framing (RFC 9112 §2.3)", True),
+        ("http/1.0 response with transfer-encoding", "an HTTP/1.0 response carries "
+         "Transfer-Encoding, which HTTP/1.0 does not have: RFC 9112 §6.1 says to treat its "
+         "framing as faulty", False),
         ("conflicting content-length", "the response carries conflicting Content-Length values "
-         "(RFC 9112 §6.3: the message framing is invalid)"),
-        ("content-length", "the response has an invalid Content-Length (RFC 9112 §6.2, §6.3)"),
+         "(RFC 9112 §6.3: the message framing is invalid)", True),
+        ("content-length", "the response has an invalid Content-Length (RFC 9112 §6.2, §6.3)",
+         True),
         ("transfer-encoding", "the response uses a Transfer-Encoding other than a final "
-         "'chunked' (RFC 9112 §6.1); the body length cannot be determined"),
+         "'chunked' (RFC 9112 §6.1); the body length cannot be determined", True),
+        ("malformed chunk footer", "a chunk's data is not followed by CRLF: the chunk carries "
+         "more bytes than its chunk-size line announced (RFC 9112 §7.1)", False),
         ("chunk", "a chunk of the chunked body is malformed (RFC 9112 §7.1: chunk-size is "
-         "hexadecimal digits, optionally followed by ;extensions, then CRLF)"),
+         "hexadecimal digits, optionally followed by ;extensions, then CRLF)", True),
+        ("no response line", "the response starts with an empty line where the status line "
+         "should be (RFC 9112 §4)", True),
         ("illegal status line", "the status line is not 'HTTP/1.x NNN reason' "
-         "(RFC 9112 §4)"),
-        ("receive buffer too long", f"the response head is larger than {_MAX_HEAD} bytes "
-         "and was refused (RFC 9112 §2.3 lets a client limit it)"),
+         "(RFC 9112 §4)", True),
+        ("status_code should be in range", "the status code is not a valid three-digit code "
+         "(RFC 9110 §15: 100 to 599)", True),
+        ("_switch_upgrade", "the server answered 101 Switching Protocols although the request "
+         "asked for no Upgrade (RFC 9110 §7.8, §15.2.2)", False),
+        ("receive buffer too long", f"the response {part} is larger than {_MAX_HEAD} bytes "
+         "and was refused (RFC 9112 §2.3 lets a client limit it)", False),
+        ("continuation line", "the header section starts with an indented continuation line "
+         "(obsolete line folding with nothing to continue, RFC 9112 §5.2)", True),
         ("illegal header line", "a header line is malformed (RFC 9112 §5: field-name ':' "
-         "OWS field-value OWS, no whitespace before the colon, no bare CR or NUL)"),
-        ("illegal", "the response contains bytes that are not allowed there (RFC 9112 §2.2, §5)"),
-        ("header", "a header field is invalid (RFC 9112 §5)"),
+         "OWS field-value OWS, no whitespace before the colon, no bare CR or NUL)", True),
+        ("illegal", "the response contains bytes that are not allowed there (RFC 9112 §2.2, §5)",
+         True),
+        ("header", "a header field is invalid (RFC 9112 §5)", True),
     ]
-    for needle, explanation in rules:
+    for needle, explanation, quote in rules:
         if needle in low:
-            return f"{explanation}; {where}. Parser said: {text}"
+            return f"{explanation}; {where}." + (f" Parser said: {text}" if quote else "")
     return f"the response is not valid HTTP/1.1 {where}. Parser said: {text}"
 
 
@@ -94,7 +130,8 @@ class _Cycle:
 
     __slots__ = ("body", "body_buffered", "body_complete", "body_delivered", "body_length",
                  "chunked", "closing", "connection", "count", "eof", "fast_remaining",
-                 "head_received", "headers", "http_version", "info", "interim", "keep_alive",
+                 "head_received", "head_start", "headers", "http_version", "info", "interim",
+                 "keep_alive",
                  "last_rx", "method", "parser", "pending_error", "reason", "received_total",
                  "response_code", "target", "trailers", "tunnel", "tx", "tx_offset", "used")
 
@@ -114,6 +151,7 @@ class _Cycle:
 
     def reset_response(self) -> None:
         self.head_received = False
+        self.head_start = 0  # response offset where the current head began (after any 1xx)
         self.response_code = 0
         self.reason = ""
         self.http_version = ""
@@ -183,6 +221,7 @@ class HTTPClient:
         self._proxy_kind = ""
         self._connect_started = 0.0
         self._c = _Cycle()
+        self._last_request: tuple[tuple[Any, ...], h11.Request, bytes] | None = None
         self._connections = 0
         self._requests = 0
         # Per-step scratch: what this step wrote, read and observed (for the PollRecord).
@@ -539,13 +578,34 @@ class HTTPClient:
             auto.append(("User-Agent", f"httpexplore/{__version__}"))
         if "accept" not in present:
             auto.append(("Accept", "*/*"))
-        parser = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
-        req = h11.Request(method=method, target=target, headers=fields + auto)
-        out = parser.send(req) or b""
+        parser = c.parser
+        if (parser is not None and parser.our_state is h11.DONE
+                and parser.their_state is h11.DONE):
+            parser.start_next_cycle()  # keep-alive: same parser, next request/response cycle
+        else:
+            parser = c.parser = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
+        # Building an h11 event validates every header, which dominates the cost of small
+        # requests; repeating the previous request reuses the validated event.
+        key = (method, target, tuple(fields), tuple(auto))
+        cached = self._last_request
+        if cached is not None and cached[0] == key:
+            req, head = cached[1], cached[2]
+        else:
+            # Text becomes bytes here, once, as UTF-8 like Godot's request string (h11 would
+            # encode as ASCII and raise UnicodeEncodeError out of request()); h11 then refuses
+            # what HTTP does not allow (a non-ASCII URL or field name) as LocalProtocolError.
+            wire_fields = [(n.encode(), v.encode()) for n, v in fields + auto]
+            req = h11.Request(method=method, target=target.encode(), headers=wire_fields)
+            # h11 would write Host first (RFC 9110 §7.2 says SHOULD); Godot writes the
+            # caller's fields first, in order, then its automatic ones: keep Godot's order.
+            head = b"".join([f"{method} ".encode(), req.target, b" HTTP/1.1\r\n",
+                             *[b"%s: %s\r\n" % field for field in wire_fields], b"\r\n"])
+            self._last_request = (key, req, head)
+        parser.send(req)  # h11 tracks the request (framing of the response, keep-alive)
+        out = head
         if body:
             out += parser.send(h11.Data(data=body)) or b""
         out += parser.send(h11.EndOfMessage()) or b""
-        c.parser = parser
         return out
 
     # ------------------------------------------------------------------ poll -------------
@@ -659,18 +719,20 @@ class HTTPClient:
         data = self._recv(_HEAD_READ)
         if data is None:
             return Error.OK
+        if not data:
+            # Checked before h11 sees the EOF: h11 would report it as a protocol error
+            # ("can't handle event type ConnectionClosed").
+            return self._fail(TransportError(
+                FailureKind.CONNECT, "the proxy closed the connection instead of answering "
+                "CONNECT"))
         tunnel.receive_data(data)
         try:
             event = tunnel.next_event()
         except h11.RemoteProtocolError as exc:
             return self._fail(TransportError(
                 FailureKind.CONNECT, "the proxy's answer to CONNECT is not valid HTTP: "
-                + _explain_protocol_error(exc, len(data), 0)))
+                + _explain_protocol_error(exc, None)))
         if event is h11.NEED_DATA:
-            if not data:
-                return self._fail(TransportError(
-                    FailureKind.CONNECT, "the proxy closed the connection instead of answering "
-                    "CONNECT"))
             return Error.OK
         if not isinstance(event, h11.Response) or not 200 <= event.status_code < 300:
             code = getattr(event, "status_code", 0)
@@ -764,25 +826,28 @@ class HTTPClient:
         if not data:
             c.eof = True
             self._event("PeerClosed")
+            if self._status is Status.REQUESTING:
+                # Checked before h11 sees the EOF, which it would report as "can't handle event
+                # type ConnectionClosed" (nothing received) or "peer unexpectedly closed".
+                return self._broken(
+                    f"the server closed the connection before a complete response head "
+                    f"arrived ({plural(c.received_total, 'byte')} received); RFC 9112 §8: an "
+                    "incomplete message must not be treated as complete")
         try:
             parser.receive_data(data)
             self._drain_events(parser)
         except h11.RemoteProtocolError as exc:
-            body = c.body_delivered + c.body_buffered
-            message = _explain_protocol_error(exc, c.received_total, body)
+            in_head = self._status is Status.REQUESTING
+            body = None if in_head else c.body_delivered + c.body_buffered
+            message = _explain_protocol_error(exc, body)
             if self._status is Status.BODY and c.body_buffered:
                 # Hand out what arrived before the failure first: nothing is lost, and the
                 # error status follows the last good byte (see _check_done).
                 c.pending_error, c.eof = message, True
                 return Error.OK
             return self._broken(message)
-        if self._status is Status.REQUESTING:
-            if c.body_complete:  # a head with no body at all
-                self._complete(Input.HEAD_DONE_CLOSE if c.closing else Input.HEAD_DONE)
-            elif c.eof:
-                return self._broken(
-                    f"the server closed the connection before a complete response head "
-                    f"arrived ({plural(c.received_total, 'byte')} received)")
+        if self._status is Status.REQUESTING and c.body_complete:  # a head with no body at all
+            self._complete(Input.HEAD_DONE_CLOSE if c.closing else Input.HEAD_DONE)
         return self._step_result()
 
     def _drain_events(self, parser: h11.Connection) -> None:
@@ -794,33 +859,86 @@ class HTTPClient:
                     self._unsolicited(parser.trailing_data[0])
                 return
             if type(event) is h11.Data:
+                if c.chunked and (event.chunk_start or event.chunk_end):
+                    self._check_line_size(parser, event)
                 self._on_data(event)
             elif isinstance(event, h11.Response):
+                self._check_head_size(parser)
                 self._on_head(event, parser)
                 if c.fast_remaining >= 0 and parser.their_state is h11.SEND_BODY:
                     # Drain what h11 already buffered; the rest is counted without h11.
                     continue
             elif isinstance(event, h11.InformationalResponse):
+                self._check_head_size(parser)
                 c.interim.append(event.status_code)
-                self._event("InformationalResponse", **_head_detail(event))
+                if self._subscribers:
+                    self._event("InformationalResponse", **_head_detail(event))
             elif isinstance(event, h11.EndOfMessage):
+                if c.chunked:
+                    self._check_line_size(parser, None)
                 self._on_end(event)
             elif isinstance(event, h11.ConnectionClosed):
                 self._event("ConnectionClosed")
                 return
 
+    def _check_head_size(self, parser: h11.Connection) -> None:
+        """Refuse a head larger than ``_MAX_HEAD`` however it arrived.
+
+        h11 only limits a head that is still *incomplete*, so a 70 KiB head was refused when it
+        trickled in but accepted when it came in one read: the verdict depended on packet
+        boundaries.  Complete heads are measured here, with h11's own words for the refusal.
+        ``c.head_start`` is where the element being measured began (response offset).
+        """
+        c = self._c
+        end = c.received_total - _unparsed(parser)
+        size, c.head_start = end - c.head_start, end
+        if size > _MAX_HEAD:
+            raise h11.RemoteProtocolError("Receive buffer too long")
+
+    def _check_line_size(self, parser: h11.Connection, event: h11.Data | None) -> None:
+        """The same limit for a chunk-size line (``event`` starts a chunk) and for the last-chunk
+        line plus the trailer section (``event`` is None, at the end of the message)."""
+        c = self._c
+        end = c.received_total - _unparsed(parser)
+        if event is None or event.chunk_start:
+            line_end = end - (len(event.data) if event is not None else 0)
+            if line_end - c.head_start > _MAX_HEAD:
+                raise h11.RemoteProtocolError("Receive buffer too long")
+        if event is not None and event.chunk_end:
+            c.head_start = end + 2  # the CRLF after the data; then the next chunk-size line
+
     def _on_head(self, event: h11.Response, parser: h11.Connection) -> None:
         c = self._c
+        # h11 accepts any "HTTP/d.d", but only HTTP/1.x framing is known here (RFC 9112 §2.3).
+        if not event.http_version.startswith(b"1."):
+            raise h11.RemoteProtocolError(
+                f"unsupported HTTP version {_latin1(event.http_version)}")
+        # RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing (h11
+        # would decode it as chunked).
+        if event.http_version == b"1.0" and any(
+                name == b"transfer-encoding" for name, _v in event.headers):
+            raise h11.RemoteProtocolError("HTTP/1.0 response with Transfer-Encoding")
         c.head_received = True
         c.response_code = event.status_code
         c.reason = _latin1(event.reason)
         c.http_version = _latin1(event.http_version)
-        c.headers = [(_latin1(n), _latin1(v)) for n, v in event.headers.raw_items()]
-        self._event("Response", **_head_detail(event))
-        lengths = [v for n, v in event.headers if n == b"content-length"]
-        codings = [v for n, v in event.headers if n == b"transfer-encoding"]
-        c.keep_alive = not (c.http_version == "1.0" or any(
-            b"close" in v.lower() for n, v in event.headers if n == b"connection"))
+        raw = event.headers.raw_items()
+        c.headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw]
+        if self._subscribers:
+            self._event("Response", **_head_detail(event))
+        # One pass over the (already h11-validated) fields for what decides the framing.
+        lengths: list[bytes] = []
+        codings: list[bytes] = []
+        close = c.http_version == "1.0"
+        for name, value in raw:
+            low = name.lower()
+            if low == b"content-length":
+                lengths.append(value)
+            elif low == b"transfer-encoding":
+                codings.append(value)
+            elif low == b"connection" and b"close" in value.lower():
+                close = True
+        c.keep_alive = not close
         no_body = (c.method == "HEAD" or event.status_code in _NO_BODY_CODES
                    or c.method == "CONNECT" and 200 <= event.status_code < 300)
         c.chunked = bool(codings) and not no_body

@@ -48,14 +48,25 @@ def block(kind: str, seed: int = 0) -> bytes:
 
 
 def pieces(size: int, kind: str = "text", seed: int = 0, piece: int = BLOCK) -> Iterator[bytes]:
-    """Yield the first ``size`` bytes of the repeated block, ``piece`` bytes at a time."""
-    data = memoryview(block(kind, seed))
+    """Yield the first ``size`` bytes of the repeated block, in pieces of exactly ``piece``
+    bytes (the last one may be shorter)."""
+    data = block(kind, seed)
     offset = 0
     while offset < size:
+        count = min(piece, size - offset)
         start = offset % BLOCK
-        count = min(piece, size - offset, BLOCK - start)
-        yield data[start : start + count].tobytes()
+        if start + count <= BLOCK:  # the common case: one slice, no stitching
+            yield data[start : start + count]
+        else:
+            yield _stitch(data, start, count)
         offset += count
+
+
+def _stitch(data: bytes, start: int, count: int) -> bytes:
+    out = bytearray(data[start:])
+    while len(out) < count:
+        out += data[: count - len(out)]
+    return bytes(out)
 
 
 def payload(size: int, kind: str = "text", seed: int = 0) -> bytes:
@@ -94,7 +105,8 @@ def _version_entries(rng: random.Random, minor: int) -> list[str]:
         lines.append(f"- {component}:")
         for _ in range(rng.randint(1, 3)):
             bug = rng.randint(60000, 79999)
-            what = f"{rng.choice(_SUBJECTS).capitalize()} {rng.choice(_PROBLEMS)}"
+            subject = rng.choice(_SUBJECTS)
+            what = f"{subject[0].upper()}{subject[1:]} {rng.choice(_PROBLEMS)}"
             lines.append(f"  . Fixed bug #{bug} ({what}).")
     return [f"Version 5.{minor // 100}.{minor % 100}", *lines, ""]
 

@@ -22,7 +22,6 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
-from http import HTTPStatus
 from typing import Literal, Protocol
 
 from .http11 import (
@@ -37,7 +36,7 @@ from .http11 import (
 
 __all__ = [
     "ClientGone", "Exchange", "Framing", "LineReader", "Settings", "Stopping", "Wire",
-    "read_body", "reason_phrase",
+    "head_bytes", "read_body", "reason_phrase",
 ]
 
 Framing = Literal["length", "chunked", "close"]
@@ -88,12 +87,32 @@ class Wire:
             raise Stopping
 
 
+# Reason phrases as registered by RFC 9110 §15 (and 103 from RFC 8297), fixed here rather
+# than taken from http.HTTPStatus, whose wording changes between Python versions.
+_REASONS = {
+    100: "Continue", 101: "Switching Protocols", 103: "Early Hints",
+    200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information",
+    204: "No Content", 205: "Reset Content", 206: "Partial Content",
+    300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other",
+    304: "Not Modified", 305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect",
+    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
+    404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
+    407: "Proxy Authentication Required", 408: "Request Timeout", 409: "Conflict", 410: "Gone",
+    411: "Length Required", 412: "Precondition Failed", 413: "Content Too Large",
+    414: "URI Too Long", 415: "Unsupported Media Type", 416: "Range Not Satisfiable",
+    417: "Expectation Failed", 418: "I'm a teapot", 421: "Misdirected Request",
+    422: "Unprocessable Content", 425: "Too Early", 426: "Upgrade Required",
+    428: "Precondition Required", 429: "Too Many Requests",
+    431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported",
+    511: "Network Authentication Required",
+}
+
+
 def reason_phrase(status: int) -> str:
-    """The standard reason phrase, or "" (a valid, empty reason: RFC 9112 §4)."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+    """The registered reason phrase, or "" (a valid, empty reason: RFC 9112 §4)."""
+    return _REASONS.get(status, "")
 
 
 class Exchange:
@@ -116,6 +135,9 @@ class Exchange:
         self.started = False
         #: True once the response is complete on the wire.
         self.finished = False
+        #: False when the connection must end abruptly (no FIN handshake, no drain).
+        self.graceful_close = True
+        self._pending = b""  # a response head not yet written (see start)
 
     # -- the request body -------------------------------------------------------------------
 
@@ -153,18 +175,42 @@ class Exchange:
     # -- writing ----------------------------------------------------------------------------
 
     def write(self, data: bytes) -> None:
-        """Send bytes exactly as given, with no framing (for deliberately odd responses)."""
-        self.wire.sendall(data)
+        """Send bytes exactly as given, with no framing (for deliberately odd responses).
+
+        Call :meth:`done` when the hand-written response is complete.
+        """
+        self.started = True
+        self._emit(data)
+
+    def _emit(self, data: bytes) -> None:
+        if self._pending:
+            data, self._pending = self._pending + data, b""
+        if data:
+            self.wire.sendall(data)
+
+    def done(self, *, close: bool, graceful: bool = True) -> None:
+        """Mark a response written with :meth:`write` as complete.
+
+        ``close`` ends the connection after it; ``graceful=False`` skips the orderly close
+        (used with SO_LINGER 0 to send a reset).
+        """
+        self.started = self.finished = True
+        self.close_after = self.close_after or close
+        self.graceful_close = graceful
 
     def sleep(self, seconds: float) -> None:
-        """Pause the response; raises :class:`Stopping` if the server stops meanwhile."""
+        """Pause the response; raises :class:`Stopping` if the server stops meanwhile.
+
+        What was written so far leaves first, so the client sees it during the pause.
+        """
+        self._emit(b"")
         self.wire.sleep(seconds)
 
     def interim(self, status: int, headers: Headers = ()) -> None:
         """Send a 1xx interim response, except to HTTP/1.0 clients (RFC 9110 §15.2)."""
         if self.request.http10:
             return
-        self.wire.sendall(_head_bytes(status, headers))
+        self._emit(head_bytes(status, headers))
 
     def start(self, status: int, headers: Headers = (), *, length: int | None = None,
               framing: Framing | None = None) -> None:
@@ -193,7 +239,9 @@ class Exchange:
             fields.append(("Connection", "close"))
         self._mode, self._remaining = mode, length or 0
         self.started = True
-        self.wire.sendall(_head_bytes(status, fields))
+        # Held back until the first body bytes (or the end): one write, one TCP segment,
+        # for a small response.
+        self._pending = head_bytes(status, fields)
 
     def send(self, data: bytes) -> None:
         """Send one piece of the body, framed as the response head announced."""
@@ -201,27 +249,29 @@ class Exchange:
             # An empty chunk would be the last-chunk (§7.1): skipping it keeps framing intact.
             return
         if self._mode == "chunked":
-            self.wire.sendall(b"%x\r\n" % len(data) + data + b"\r\n")
+            self._emit(b"%x\r\n" % len(data) + data + b"\r\n")
             return
         if self._mode == "length":
             if len(data) > self._remaining:
                 raise RuntimeError("body longer than the Content-Length sent")
             self._remaining -= len(data)
-        self.wire.sendall(data)
+        self._emit(data)
 
     def finish(self, trailers: Headers = ()) -> None:
         """End the body: the last-chunk and trailer section for chunked (§7.1.2)."""
         if self._mode == "chunked" and not self.head_only:
-            self.wire.sendall(b"0\r\n" + _field_bytes(trailers) + b"\r\n")
+            self._emit(b"0\r\n" + _field_bytes(trailers) + b"\r\n")
         elif self._mode == "length" and self._remaining and not self.head_only:
             raise RuntimeError("body shorter than the Content-Length sent")
+        self._emit(b"")
         self.finished = True
 
     def respond(self, status: int, body: bytes = b"", headers: Headers = (),
                 content_type: str = "text/plain; charset=utf-8") -> None:
         """Send a complete response with a Content-Length body, in a single write."""
-        fields = list(headers) if status in (204, 304) else [("Content-Type", content_type),
-                                                              *headers]
+        fields = [("Content-Type", content_type), *headers]
+        if status in (204, 304):  # RFC 9110 §6.4.1: these never have content
+            body, fields = b"", list(headers)
         self.start(status, fields, length=len(body))
         self.send(body)
         self.finish()
@@ -269,7 +319,10 @@ def read_body(reader: LineReader, framing: int) -> tuple[bytes, bytes]:
         if len(body) + size > MAX_BODY:
             raise ProtocolError(413, f"chunked request body exceeds {MAX_BODY} bytes")
         data = reader.read_exact(size)
-        end = reader.read_line(2)
+        try:
+            end = reader.read_line(2)
+        except ProtocolError:  # more than a line end follows the data
+            end = b""
         if end not in (b"\r\n", b"\n"):
             raise ProtocolError(400, "chunk data not followed by CRLF (RFC 9112 §7.1)")
         body += data
@@ -286,7 +339,7 @@ def _field_bytes(fields: Headers) -> bytes:
     return b"".join(f"{name}: {value}\r\n".encode("latin-1") for name, value in fields)
 
 
-def _head_bytes(status: int, fields: Headers) -> bytes:
+def head_bytes(status: int, fields: Headers) -> bytes:
     # §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]; the SP before an
     # empty reason is still required.
     line = f"HTTP/1.1 {status} {reason_phrase(status)}\r\n".encode("ascii")

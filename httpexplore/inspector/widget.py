@@ -1,0 +1,653 @@
+"""``Inspector``: an ipywidgets UI that drives an :class:`~httpexplore.HTTPClient` one step at a
+time and shows what every step did.
+
+Theory of operation
+-------------------
+The inspector only *calls the client* (its buttons) and *reads the recorder* (its views).  It
+subscribes to ``client.on_poll`` after the client's :class:`~httpexplore.trace.Trace`, so when a
+step is announced the trace already holds it, whoever made the step: a button, auto-poll, or
+``client.poll()`` typed in another cell.  The subscriber does almost nothing (it keeps the last
+KiB of the body and asks the :class:`~.autopoll.Throttle` for a refresh); a refresh asks the
+trace for ``state_at(k)`` and turns it into strings with :mod:`.views` and :mod:`.diagram`.
+
+Because records are immutable and the trace can rebuild the state after any step, the history
+slider is just "which ``k`` to render".  While the slider sits at its end it follows new steps;
+moved back, it stays where the learner put it.
+
+The inspector keeps no copy of a body: the views ask the trace for the first
+:data:`~.views.HEAD_BYTES`, and the inspector itself keeps only the last
+:data:`~.views.TAIL_BYTES` of the current response.
+
+DOM contract (CSS classes added with ``add_class``, for browser tests)
+---------------------------------------------------------------------
+=================== ============================================================================
+``hx-inspector``    the root ``VBox``
+``hx-connect`` …    buttons ``hx-connect``, ``hx-request``, ``hx-poll``, ``hx-poll10``,
+                    ``hx-read``, ``hx-reset``; ``hx-auto`` is a ``ToggleButton``
+``hx-host`` …       inputs ``hx-host`` (Text), ``hx-port`` (BoundedIntText), ``hx-path`` (Text),
+                    ``hx-method`` (Dropdown); ``hx-interval`` (FloatSlider, auto-poll seconds)
+``hx-status``       ``HTML``: badge text contains ``STATUS_<NAME> (<value>)``, then the last
+                    call and its return code, then the response status
+``hx-error``        ``HTML``: the error message (escaped), empty when there is none
+``hx-headers``      ``HTML`` holding ``<table class="hx-table">``: one ``<thead>`` row of ``<th>``
+                    (``#``, ``name``, ``value``) plus one ``<tr>`` per response header field
+``hx-body-count``   ``Label``: ``"<n> bytes"``, body bytes handed out by
+                    ``read_response_body_chunk()`` so far
+``hx-body``         ``Textarea``: the body as text (bounded preview); ``hx-body-hex``
+                    (``Textarea``) and ``hx-body-chunks`` (``HTML``) are the other two tabs
+``hx-history``      ``IntSlider``: value = step shown (0 = first step since creation or Reset),
+                    max = last step
+``hx-wire``         ``HTML``: bytes sent and received, coloured by meaning
+``hx-diagram``      ``HTML``: the SVG state diagram
+``hx-timeline``     ``HTML``: a ``<table class="hx-table">``, one row per step
+``hx-waterfall``    ``HTML``: timing bars
+=================== ============================================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import ipywidgets as widgets
+
+from .._render import printable
+from ..client import HTTPClient
+from ..errors import Error
+from ..records import PollRecord
+from ..status import Method, Status
+from ..tls import TLSOptions
+from ..trace import Trace, TraceState
+from . import views
+from .autopoll import Throttle, auto_poll, running_loop
+from .diagram import state_diagram
+
+__all__ = ["Inspector", "DEFAULT_HEADERS"]
+
+#: The tutorial's request headers.
+DEFAULT_HEADERS = ("User-Agent: Pirulo/1.0 (Godot)", "Accept: */*")
+
+_WAITING = frozenset({Status.RESOLVING, Status.CONNECTING, Status.REQUESTING, Status.BODY})
+_CALLER_OPS = frozenset({"connect_to_host", "request", "request_raw"})
+_METHODS = [(m.name, m) for m in Method if m is not Method.MAX]
+_TOOLTIPS = {
+    "connect": "connect_to_host(host, port): start connecting (closes any connection first)",
+    "request": "request(method, path, headers, body): queue the request; poll() sends it",
+    "poll": "poll(): exactly one step of work",
+    "poll10": "poll() ten times",
+    "read": "read_response_body_chunk(): take the body bytes that have arrived",
+    "auto": "poll (and read the body) on the event loop until the response is complete",
+    "reset": "stop auto-poll, close() the client and clear the history",
+}
+_PORT_IN_URL = re.compile(r"^(https?://(?:\[[^\]]*\]|[^/:]*)):\d+")
+
+
+def _section(title: str, *children: widgets.Widget) -> widgets.VBox:
+    head = widgets.HTML(f"<b>{html.escape(title)}</b>")
+    return widgets.VBox([head, *children], layout=widgets.Layout(flex="1 1 0", min_width="0"))
+
+
+class Inspector(widgets.VBox):
+    """Step through an HTTP exchange with buttons and watch every layer of it.
+
+    Parameters
+    ----------
+    client:
+        The client to drive and watch; a new :class:`~httpexplore.HTTPClient` when None.  The
+        client's own ``trace`` is used when it has one, otherwise the inspector attaches one.
+    url:
+        ``http(s)://host[:port]/path`` to prefill the fields (else they come from the client).
+    headers:
+        Request header lines; default :data:`DEFAULT_HEADERS` (the tutorial's).
+    tls_options:
+        Passed to ``connect_to_host`` by the Connect button (e.g. the demo server's CA).
+    interval:
+        Seconds between auto-poll steps (0: as fast as the loop allows).
+    refresh_interval:
+        Minimum seconds between two view refreshes (0.05: at most 20 per second).
+
+    Drive it with the buttons, from code with :meth:`connect`, :meth:`request`, :meth:`poll`,
+    :meth:`read_chunk`, :meth:`reset`, :meth:`show`, or through the client itself; the views
+    follow either way.  :meth:`snapshot` gives deterministic text for notebooks checked by nbval.
+    See the module docstring for the DOM classes.
+    """
+
+    def __init__(self, client: HTTPClient | None = None, *, url: str | None = None,
+                 headers: Sequence[str] | None = None, tls_options: TLSOptions | None = None,
+                 interval: float = 0.0, refresh_interval: float = 0.05) -> None:
+        client = client if client is not None else HTTPClient()
+        own = not isinstance(client.trace, Trace)
+        trace: Trace = Trace(client) if own else client.trace
+        controls = self._build_controls(client, trace, url, headers, interval)
+        view = self._build_views()
+        super().__init__(children=[*controls, *view])
+        self.add_class("hx-inspector")
+        #: The client driven by the buttons.
+        self.client = client
+        #: The recorder the views read.
+        self.trace = trace
+        self._own_trace = own
+        self._tls = tls_options
+        self._base = 0              # trace position shown as step 0 (moves on Reset)
+        self._follow = True         # the history slider tracks the newest step
+        self._quiet = False         # True while the inspector itself moves the slider/toggle
+        self._tail = b""            # last TAIL_BYTES of the current body (the trace keeps the head)
+        self._tail_key: tuple[int, int] | None = None
+        self._refusals: dict[int, str] = {}  # position -> message of a refused call
+        self._polls = 0
+        self._moved = 0             # bytes moved by steps (auto-poll's progress test)
+        self._task: asyncio.Task[int] | None = None
+        self._auto_running = False
+        self._auto_stop = False
+        self._diagram_key: tuple[object, ...] | None = None
+        self._throttle = Throttle(self._render, refresh_interval)
+        self._wire_events()
+        client.on_poll(self._on_record)
+        self.refresh()
+
+    # ------------------------------------------------------------------ construction -----
+    def _build_controls(self, client: HTTPClient, trace: Trace, url: str | None,
+                        headers: Sequence[str] | None, interval: float) -> list[widgets.Widget]:
+        host, port, path, method = self._prefill(client, trace, url)
+        self.host_field = widgets.Text(host, description="host", placeholder="example.com",
+                                       layout=widgets.Layout(width="240px"))
+        self.port_field = widgets.BoundedIntText(port, min=-1, max=65535, description="port",
+                                                 layout=widgets.Layout(width="150px"))
+        self.path_field = widgets.Text(path, description="path",
+                                       layout=widgets.Layout(width="280px"))
+        self.method_field = widgets.Dropdown(options=_METHODS, value=method,
+                                             description="method",
+                                             layout=widgets.Layout(width="170px"))
+        self.headers_field = widgets.Textarea(
+            "\n".join(DEFAULT_HEADERS if headers is None else headers),
+            description="headers", layout=widgets.Layout(width="98%", height="5em"))
+        self.request_body_field = widgets.Textarea(
+            "", description="body", layout=widgets.Layout(width="98%", height="3em"))
+        self.connect_button = widgets.Button(description="Connect", icon="plug")
+        self.request_button = widgets.Button(description="Request", icon="paper-plane")
+        self.poll_button = widgets.Button(description="Poll", button_style="primary")
+        self.poll10_button = widgets.Button(description="Poll ×10")
+        self.read_button = widgets.Button(description="Read chunk")
+        self.auto_button = widgets.ToggleButton(description="Auto-poll", icon="play")
+        self.interval_slider = widgets.FloatSlider(
+            interval, min=0.0, max=1.0, step=0.01, description="interval (s)",
+            readout_format=".2f", layout=widgets.Layout(width="300px"))
+        self.reset_button = widgets.Button(description="Reset", button_style="warning")
+        for name, w in (("host", self.host_field), ("port", self.port_field),
+                        ("path", self.path_field), ("method", self.method_field),
+                        ("connect", self.connect_button), ("request", self.request_button),
+                        ("poll", self.poll_button), ("poll10", self.poll10_button),
+                        ("read", self.read_button), ("auto", self.auto_button),
+                        ("interval", self.interval_slider), ("reset", self.reset_button),
+                        ("request-headers", self.headers_field),
+                        ("request-body", self.request_body_field)):
+            w.add_class(f"hx-{name}")
+        editor = widgets.Accordion(
+            [widgets.VBox([self.headers_field, self.request_body_field])],
+            titles=("Request headers and body",))
+        return [
+            widgets.HBox([self.host_field, self.port_field, self.path_field, self.method_field],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.connect_button, self.request_button, self.poll_button,
+                          self.poll10_button, self.read_button, self.auto_button,
+                          self.interval_slider, self.reset_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            editor,
+        ]
+
+    @staticmethod
+    def _prefill(client: HTTPClient, trace: Trace, url: str | None) -> tuple[str, int, str,
+                                                                              Method]:
+        if url is not None:
+            parts = urlsplit(url if "://" in url else f"http://{url}")
+            host = parts.hostname or ""
+            if ":" in host:
+                host = f"[{host}]"
+            if parts.scheme == "https":
+                host = f"https://{host}"
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            return host, parts.port if parts.port is not None else -1, path, Method.GET
+        host = client.host
+        if host and client.tls_enabled:
+            host = f"https://{host}"
+        port = client.port if client.host else -1
+        cycles = trace.cycles
+        if cycles and cycles[-1].method in Method.__members__:
+            return host, port, cycles[-1].target or "/", Method[cycles[-1].method]
+        return host, port, "/", Method.GET
+
+    def _build_views(self) -> list[widgets.Widget]:
+        self.status_html = widgets.HTML()
+        self.error_html = widgets.HTML()
+        self.history_slider = widgets.IntSlider(0, min=0, max=0, description="step",
+                                                continuous_update=True, disabled=True,
+                                                layout=widgets.Layout(width="60%"))
+        self.history_label = widgets.Label()
+        self.headers_html = widgets.HTML()
+        self.body_count = widgets.Label("0 bytes")
+        self.body_info = widgets.Label()
+        self.body_text = widgets.Textarea(disabled=False, layout=widgets.Layout(
+            width="98%", height="18em"))
+        self.body_hex = widgets.Textarea(layout=widgets.Layout(width="98%", height="18em"))
+        self.body_chunks = widgets.HTML(layout=widgets.Layout(max_height="20em",
+                                                              overflow="auto"))
+        self.wire_html = widgets.HTML(layout=widgets.Layout(max_height="28em", overflow="auto"))
+        self.diagram_html = widgets.HTML()
+        self.timeline_html = widgets.HTML()
+        self.waterfall_html = widgets.HTML()
+        for name, w in (("status", self.status_html), ("error", self.error_html),
+                        ("history", self.history_slider), ("headers", self.headers_html),
+                        ("body-count", self.body_count), ("body-info", self.body_info),
+                        ("body", self.body_text), ("body-hex", self.body_hex),
+                        ("body-chunks", self.body_chunks), ("wire", self.wire_html),
+                        ("diagram", self.diagram_html), ("timeline", self.timeline_html),
+                        ("waterfall", self.waterfall_html)):
+            w.add_class(f"hx-{name}")
+        body_tabs = widgets.Tab([self.body_text, self.body_hex, self.body_chunks],
+                                titles=("text", "hex", "chunks"))
+        return [
+            self.status_html, self.error_html,
+            widgets.HBox([self.history_slider, self.history_label]),
+            widgets.HBox([_section("Response headers", self.headers_html),
+                          _section("Body", widgets.HBox([self.body_count, self.body_info]),
+                                   body_tabs)]),
+            _section("On the wire (this request cycle)", self.wire_html),
+            _section("Status machine (drawn from status.TRANSITIONS)", self.diagram_html),
+            widgets.HBox([_section("Steps", self.timeline_html),
+                          _section("Timings", self.waterfall_html)]),
+        ]
+
+    def _wire_events(self) -> None:
+        self.connect_button.on_click(lambda _b: self.connect())
+        self.request_button.on_click(lambda _b: self.request())
+        self.poll_button.on_click(lambda _b: self.poll())
+        self.poll10_button.on_click(lambda _b: self.poll(10))
+        self.read_button.on_click(lambda _b: self.read_chunk())
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.auto_button.observe(self._on_auto_toggle, names="value")
+        self.history_slider.observe(self._on_history, names="value")
+
+    # ------------------------------------------------------------------ actions ----------
+    def connect(self) -> Error:
+        """``connect_to_host(host, port)`` with the fields' values (the Connect button)."""
+        host = self.host_field.value.strip()
+        return self._act(lambda: self.client.connect_to_host(host, self.port_field.value,
+                                                             self._tls))
+
+    def request(self) -> Error:
+        """``request(method, path, headers, body)`` from the fields (the Request button)."""
+        headers = [line for line in self.headers_field.value.splitlines() if line.strip()]
+        return self._act(lambda: self.client.request(
+            self.method_field.value, self.path_field.value.strip(), headers,
+            self.request_body_field.value))
+
+    def poll(self, times: int = 1) -> Error:
+        """Call ``poll()`` ``times`` times (the Poll and Poll ×10 buttons); the last code."""
+        def run() -> Error:
+            result = Error.OK
+            for _ in range(times):
+                result = self.client.poll()
+            return result
+        return self._act(run)
+
+    def read_chunk(self) -> int:
+        """``read_response_body_chunk()`` (the Read chunk button); the number of bytes read.
+
+        The bytes themselves go to the recorder, not to a copy kept here."""
+        return self._act(lambda: len(self.client.read_response_body_chunk()))
+
+    def reset(self) -> None:
+        """Stop auto-poll, ``close()`` the client and start a fresh history (the Reset
+        button).  The client's trace keeps its records; the inspector just starts after them."""
+        self.stop_auto_poll()
+        self.client.close()
+        self._base = len(self.trace)
+        self._follow = True
+        self._tail, self._tail_key = b"", None
+        self._refusals.clear()
+        self._polls = 0
+        self.refresh()
+
+    def show(self, k: int) -> None:
+        """Show every view as it was right after step ``k`` (negative: from the end)."""
+        n = self.steps
+        if not n:
+            return
+        self.history_slider.value = range(n)[k]
+
+    def _act(self, call: Any) -> Any:
+        try:
+            return call()
+        finally:
+            self._throttle.flush()
+
+    # ------------------------------------------------------------------ auto-poll --------
+    async def run_auto_poll(self) -> int:
+        """Poll (reading the body in BODY) until the response is complete or an error status
+        is reached, yielding to the event loop between steps; returns the number of steps.
+
+        ``await insp.run_auto_poll()`` works anywhere; the Auto-poll button starts it as a task
+        on the running loop (:meth:`start_auto_poll`)."""
+        self._auto_running, self._auto_stop = True, False
+        self._set_toggle(True)
+        self._update_buttons()
+        try:
+            return await auto_poll(self._auto_step, self._auto_active,
+                                   lambda: float(self.interval_slider.value))
+        finally:
+            self._auto_running = False
+            self._task = None
+            self._set_toggle(False)
+            self.refresh()
+
+    def start_auto_poll(self) -> asyncio.Task[int] | None:
+        """Start auto-poll as a task on the running event loop and return it.
+
+        With no running loop (a plain script) it runs to completion here and returns None."""
+        if self._task is not None or self._auto_running:
+            return self._task
+        loop = running_loop()
+        if loop is None:
+            asyncio.run(self.run_auto_poll())
+            return None
+        self._task = loop.create_task(self.run_auto_poll())
+        return self._task
+
+    def stop_auto_poll(self) -> None:
+        """Stop auto-poll after the current step."""
+        self._auto_stop = True
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    @property
+    def auto_polling(self) -> bool:
+        """True while auto-poll runs."""
+        return self._auto_running or self._task is not None
+
+    def _auto_active(self) -> bool:
+        return not self._auto_stop and self.client.get_status() in _WAITING
+
+    def _auto_step(self) -> bool:
+        client = self.client
+        before = (self._moved, client.get_status())
+        client.poll()
+        if client.get_status() is Status.BODY:
+            client.read_response_body_chunk()
+        return (self._moved, client.get_status()) != before
+
+    def _on_auto_toggle(self, change: dict[str, Any]) -> None:
+        if self._quiet:
+            return
+        if change["new"]:
+            self.start_auto_poll()
+        else:
+            self.stop_auto_poll()
+
+    def _set_toggle(self, value: bool) -> None:
+        with self._quietly():
+            self.auto_button.value = value
+            self.auto_button.icon = "stop" if value else "play"
+
+    @contextlib.contextmanager
+    def _quietly(self) -> Iterator[None]:
+        quiet, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = quiet
+
+    # ------------------------------------------------------------------ recording --------
+    def _on_record(self, record: PollRecord) -> None:
+        # Hot path: runs after every step of the client.  Keep it O(1).
+        if record.body:
+            key = (record.cycle.connection, record.cycle.cycle)
+            if key != self._tail_key:
+                self._tail, self._tail_key = b"", key
+            self._tail = (self._tail + record.body[-views.TAIL_BYTES:])[-views.TAIL_BYTES:]
+        if record.result is not Error.OK and not record.error_message \
+                and record.op in _CALLER_OPS:
+            # A refused call (bad URL, wrong status): the message is on the client only.
+            self._refusals[len(self.trace) - 1] = self.client.error_message
+        if record.op == "poll":
+            self._polls += 1
+        self._moved += len(record.sent) + len(record.received) + len(record.body)
+        self._throttle.request()
+
+    @property
+    def steps(self) -> int:
+        """Steps recorded since the inspector was created (or Reset)."""
+        if len(self.trace) < self._base:  # someone cleared the trace
+            self._base = 0
+        return len(self.trace) - self._base
+
+    @property
+    def refresh_count(self) -> int:
+        """View refreshes so far (throttled to at most one per ``refresh_interval``)."""
+        return self._throttle.count
+
+    # ------------------------------------------------------------------ rendering --------
+    def refresh(self) -> None:
+        """Redraw every view now."""
+        self._throttle.dirty = True
+        self._throttle.flush()
+
+    def _on_history(self, change: dict[str, Any]) -> None:
+        if self._quiet:
+            return
+        self._follow = change["new"] >= self.history_slider.max
+        self.refresh()
+
+    def _position(self) -> int | None:
+        n = self.steps
+        slider = self.history_slider
+        with self._quietly():
+            slider.max = max(n - 1, 0)
+            if self._follow or slider.value > slider.max:
+                slider.value = slider.max
+            slider.disabled = n <= 1
+        return self._base + slider.value if n else None
+
+    def _state(self) -> tuple[int | None, TraceState | None]:
+        pos = self._position()
+        if pos is None:
+            return None, None
+        return pos, self.trace.state_at(pos, preview_bytes=views.HEAD_BYTES)
+
+    def _render(self) -> None:
+        pos, state = self._state()
+        status = state.status if state is not None else self.client.get_status()
+        live = pos is None or pos == len(self.trace) - 1
+        n = self.steps
+        if state is not None and pos is not None:
+            k = pos - self._base
+            where = f"step {k} of {n - 1}" + ("" if live else " (history)")
+            response = f"{state.response_code} {state.reason}".rstrip() \
+                if state.has_response else ""
+            self.status_html.value = views.status_badge(
+                status, op=state.record.op, result=state.result, response=response, where=where)
+            self.history_label.value = f"{state.record.op}()" + ("" if live else
+                                                                 " — drag right to follow")
+            message = self._refusals.get(pos, state.error_message)
+        else:
+            self.status_html.value = views.status_badge(status, where="no steps yet")
+            self.history_label.value = ""
+            message = ""
+        self.error_html.value = (
+            f'<pre class="hx-error-text" style="color:#c62828;white-space:pre-wrap;margin:0">'
+            f"{views.escape_html(message)}</pre>" if message else "")
+        self.headers_html.value = views.headers_table(state)
+        self._render_body(state, pos, live)
+        self._render_wire_and_steps(state, pos)
+        self._update_buttons()
+
+    def _render_body(self, state: TraceState | None, pos: int | None, live: bool) -> None:
+        if state is None or pos is None:
+            preview = views.body_preview(0, b"", b"")
+            chunked, info = False, ""
+        else:
+            tail = self._tail_at(state, pos, live)
+            preview = views.body_preview(state.body_size, state.body_preview, tail,
+                                         views.chunk_starts(state.received))
+            chunked = state.chunked
+            info = self._body_info(state, live)
+        self.body_count.value = f"{preview.size} bytes"
+        self.body_info.value = info
+        self.body_text.value = views.body_text(preview)
+        self.body_hex.value = views.body_hex(preview)
+        self.body_chunks.value = views.body_chunks(preview, chunked=chunked)
+
+    def _body_info(self, state: TraceState, live: bool) -> str:
+        parts = []
+        if state.chunked:
+            parts.append("chunked")
+        elif state.body_length >= 0:
+            parts.append(f"Content-Length {state.body_length}")
+        if state.body_complete:
+            parts.append("complete")
+        if live and self.client.get_status() is Status.BODY:
+            parts.append(f"{self.client.get_response_body_buffered()} bytes received, "
+                         "not read yet")
+        return " · ".join(parts)
+
+    def _tail_at(self, state: TraceState, pos: int, live: bool) -> bytes | None:
+        """The last TAIL_BYTES of the body at step ``pos``, or None if they were not kept."""
+        if state.body_size <= views.HEAD_BYTES:
+            return b""
+        if live and self._tail_key == (state.connection, state.cycle):
+            return self._tail
+        ex = self.trace.exchange_at(pos)
+        if ex is None:
+            return None
+        pieces: list[bytes] = []
+        have = 0
+        for p in reversed([p for p in ex.records if p <= pos]):
+            body = self.trace.records[p].body
+            if self.trace.omitted(p)[2]:
+                return None  # the recorder did not keep these bytes
+            pieces.append(body)
+            have += len(body)
+            if have >= views.TAIL_BYTES:
+                break
+        return b"".join(reversed(pieces))[-views.TAIL_BYTES:]
+
+    def _render_wire_and_steps(self, state: TraceState | None, pos: int | None) -> None:
+        if state is None or pos is None:
+            self.wire_html.value = views.wire_html((), (), -1)
+            self._set_diagram((), self.client.get_status())
+            self.timeline_html.value = views.timeline_html((), self._base, self._base - 1)
+            self.waterfall_html.value = views.waterfall_html(None, None, 0.0)
+            return
+        self.wire_html.value = views.wire_html(state.sent, state.received, pos)
+        self._set_diagram(state.path, state.status)
+        self.timeline_html.value = views.timeline_html(state.timeline, self._base, pos)
+        conn = next((c for c in self.trace.connections if c.number == state.connection), None)
+        self.waterfall_html.value = views.waterfall_html(self.trace.exchange_at(pos), conn,
+                                                         state.record.time)
+
+    def _set_diagram(self, path: Sequence[Status], current: Status) -> None:
+        key = (tuple(path), current)
+        if key != self._diagram_key:
+            self._diagram_key = key
+            self.diagram_html.value = state_diagram(path, current)
+
+    def _update_buttons(self) -> None:
+        reasons = views.disabled_reasons(self.client.get_status(),
+                                         auto_running=self.auto_polling)
+        for name, button in (("connect", self.connect_button),
+                             ("request", self.request_button), ("poll", self.poll_button),
+                             ("poll10", self.poll10_button), ("read", self.read_button),
+                             ("auto", self.auto_button), ("reset", self.reset_button)):
+            why = reasons[name]
+            button.disabled = bool(why)
+            button.tooltip = printable(why) if why else _TOOLTIPS[name]
+
+    # ------------------------------------------------------------------ text output ------
+    def _request_line(self) -> str:
+        if not len(self.trace) or self.steps == 0:
+            return ""
+        cycle = self.trace.records[-1].cycle
+        if not cycle.method:
+            return ""
+        target = _PORT_IN_URL.sub(r"\1", cycle.target)
+        if len(target) > 60:
+            target = target[:57] + "..."
+        return f"{cycle.method} {printable(target)}"
+
+    def __repr__(self) -> str:
+        request = self._request_line()
+        status = views.status_text(self.client.get_status())
+        polls = f"{self._polls} poll{'s' if self._polls != 1 else ''}"
+        return f"<Inspector {request + ' ' if request else ''}{status}, {polls}>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        text = repr(self)
+        try:
+            bundle = super()._repr_mimebundle_(**kwargs)
+        except Exception:  # display must never raise (a closed widget, no comm...)
+            bundle = None
+        if not bundle:
+            return {"text/plain": text}
+        bundle["text/plain"] = text
+        return dict(bundle)
+
+    def snapshot(self) -> str:
+        """Plain text of what the views show (the step the history slider is at):
+        status, last call, request, response head, body size and start, step and poll
+        counts, error.  No ports, ids or clock times, so nbval can compare it."""
+        pos, state = self._state()
+        lines = [f"status: {views.status_text(state.status if state else self.client.get_status())}"]
+        if state is None or pos is None:
+            lines.append("steps: 0")
+            return "\n".join(lines)
+        k = pos - self._base
+        polls = sum(1 for r in self.trace.timeline[self._base:pos + 1] if r.op == "poll")
+        lines.append(f"step: {k} of {self.steps - 1} ({state.record.op} -> "
+                     f"{state.result.name}), polls: {polls}")
+        if state.method:
+            target = _PORT_IN_URL.sub(r"\1", self.trace.records[pos].cycle.target)
+            lines.append(f"request: {state.method} {printable(target)}")
+        if state.has_response:
+            lines.append(f"response: HTTP/{state.http_version} {state.response_code} "
+                         f"{printable(state.reason)}".rstrip())
+            lines.append(f"headers ({len(state.response_headers)}):")
+            lines.extend(f"  {printable(n)}: {printable(v)}" for n, v in state.response_headers)
+            kind = "chunked" if state.chunked else (
+                f"Content-Length {state.body_length}" if state.body_length >= 0 else "until close")
+            done = ", complete" if state.body_complete else ""
+            lines.append(f"body: {state.body_size} bytes read ({kind}{done})")
+            text = printable(state.body_preview[:240], keep="\n").splitlines()[:6]
+            lines.extend(f"  | {line}" for line in text)
+        message = self._refusals.get(pos, state.error_message)
+        if message:
+            lines.append(f"error: {printable(message)}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ lifecycle --------
+    def close(self) -> None:
+        """Stop auto-poll, unsubscribe from the client and close every widget.
+
+        Safe to call twice (ipywidgets also calls it when the object is collected)."""
+        client = getattr(self, "client", None)
+        if client is not None:
+            self.stop_auto_poll()
+            self._throttle.cancel()
+            client.off_poll(self._on_record)
+            if self._own_trace:
+                self.trace.detach()
+            for child in self._descendants():
+                child.close()
+        super().close()
+
+    def _descendants(self) -> list[widgets.Widget]:
+        out: list[widgets.Widget] = []
+        todo = list(self.children)
+        while todo:
+            w = todo.pop()
+            out.append(w)
+            todo.extend(getattr(w, "children", ()))
+        return out

@@ -1,0 +1,914 @@
+"""The recorder: every step of an :class:`~httpexplore.HTTPClient` as data.
+
+Theory of operation
+-------------------
+A :class:`Trace` subscribes to a client (``client.on_poll``) and keeps the frozen
+:class:`~httpexplore.records.PollRecord` of every public step.  Keeping a record is O(1): it is
+appended, and only its byte counts are looked at.  Everything else — grouping steps into request
+cycles, labelling bytes (:mod:`httpexplore.annotate`), timings — is worked out lazily, the first
+time a question is asked, and incrementally: each record is analysed once, however often the
+trace is queried.
+
+**Bounded memory.**  Each request cycle (and each connection's set-up) may keep at most
+``max_bytes_per_cycle`` bytes of ``sent + received + body``.  Past that, records are stored with
+their byte fields cut short; :meth:`Trace.omitted` says how many bytes of each were not kept, all
+totals still count them, and the byte annotation shows them as ``omitted`` segments.  A record
+under the cap is stored as is (no copy); a record over it is replaced by a copy with shortened
+bytes, so a 1 GiB download costs 4 MiB of byte log, not 2 GiB.
+
+**Timings** come from the steps' ``started``/``time`` stamps, so their resolution is the step: a
+poll-driven client learns that a byte arrived when a ``poll()`` reads it, not when the packet
+landed.  A phase that ends inside the step where it began lasts 0 ms.  Per cycle (milliseconds,
+``-1`` = not applicable, as in HAR 1.2): ``blocked`` (``request()`` queued the bytes → the poll
+that wrote the first one started), ``dns`` (RESOLVING), ``connect`` (until CONNECTED: TCP,
+any HTTPS-proxy tunnel and TLS), ``ssl`` (the TLS handshake, also inside ``connect``), ``send``
+(first → last request byte written), ``wait`` (last request byte → first response byte) and
+``receive`` (first → last response byte).  A reused connection has ``dns``, ``connect`` and
+``ssl`` of -1; the set-up time of a connection counts for the first request made on it.
+
+State at a step: the inspector's API
+------------------------------------
+``trace.state_at(k)`` returns a :class:`TraceState`: a frozen, plain snapshot of everything a
+learner could see right after step ``k`` (``k`` indexes ``trace.records``; negative counts from
+the end).  Fields:
+
+===================== =============================================================================
+``index``, ``record`` ``k`` and the :class:`~httpexplore.records.PollRecord` itself
+``status``            ``Status`` after the step; ``result``: the ``Error`` it returned
+``error_message``     the client's message visible after the step (``""`` if none)
+``connection``        connection number; ``cycle``: request number (0 during a connection's set-up)
+``method``, ``url``   the current request (absolute URL; ``""`` during set-up)
+``has_response``      a final response head has arrived
+``response_code``,    ``reason``, ``http_version``, ``response_headers`` (``((name, value), ...)``
+                      as received), ``interim`` (:class:`InterimResponse` tuple), ``trailers``
+``chunked``           ``Transfer-Encoding: chunked``; ``body_length``: Content-Length or -1
+``body_size``         body bytes handed out so far; ``body_preview``: their first bytes (bounded by
+                      ``preview_bytes``); ``body_complete``: the end of the body was seen
+``sent``, ``received`` :class:`~httpexplore.annotate.Segment` tuples of the current cycle (or
+                      set-up) up to step ``k``; ``sent_size``/``received_size`` their wire totals
+``timeline``          a read-only sequence of :class:`TimelineRow`, one per step ``0..k``
+``path``              the statuses the current connection went through up to ``k``, in order
+===================== =============================================================================
+
+Labels of earlier steps are final: a line split across two reads is labelled once complete;
+only at the newest step can an unfinished line carry a provisional label (``note="provisional"``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, overload
+
+from .annotate import ConnectionScanner, MessageInfo, Segment
+from .errors import Error
+from .records import PollRecord
+from .status import Status
+
+if TYPE_CHECKING:
+    import os
+
+    from .client import HTTPClient
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "Connection",
+    "Exchange",
+    "InterimResponse",
+    "TimelineRow",
+    "Timings",
+    "Trace",
+    "TraceState",
+]
+
+#: Default per-cycle cap on kept bytes (sent + received + body).
+DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+_REQUEST_OPS = ("request", "request_raw")
+_SETUP = (Status.DISCONNECTED, Status.RESOLVING, Status.CONNECTING)
+_CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
+_NOTHING_OMITTED = (0, 0, 0)
+
+
+def _ms(start: float | None, end: float | None) -> float:
+    """Milliseconds from ``start`` to ``end`` (never negative), or -1 if either is unknown."""
+    if start is None or end is None:
+        return -1.0
+    return round(max(0.0, end - start) * 1000.0, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """One request cycle's timings in milliseconds; -1 means "not applicable" (HAR 1.2)."""
+
+    blocked: float = -1.0
+    dns: float = -1.0
+    connect: float = -1.0
+    ssl: float = -1.0
+    send: float = 0.0
+    wait: float = 0.0
+    receive: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """HAR ``entry.time``: the phases that apply, added up (``ssl`` is inside ``connect``)."""
+        phases = (self.blocked, self.dns, self.connect, self.send, self.wait, self.receive)
+        return round(sum(p for p in phases if p >= 0), 3)
+
+
+@dataclass(frozen=True, slots=True)
+class InterimResponse:
+    """A 1xx head that came before the final response (RFC 9110 §15.2)."""
+
+    status_code: int
+    reason: str
+    http_version: str
+    headers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """One step, summarised: sizes count bytes on the wire, kept or not.
+
+    ``start_ms`` is measured from the start of the trace; ``events`` are event kinds.
+    """
+
+    index: int
+    op: str
+    status_before: Status
+    status_after: Status
+    result: Error
+    sent: int
+    received: int
+    body: int
+    events: tuple[str, ...]
+    error_message: str
+    connection: int
+    cycle: int
+    start_ms: float
+    duration_ms: float
+
+
+def _pairs(raw: Any) -> list[tuple[str, str]]:
+    return [(str(n), str(v)) for n, v in (raw or ())]
+
+
+@dataclass(eq=False)
+class Connection:
+    """One TCP connection: its set-up steps and timestamps.  Treat as read-only."""
+
+    number: int
+    host: str
+    port: int
+    tls: bool
+    proxy: str
+    peer: tuple[str, int] | None = None
+    addresses: list[str] = field(default_factory=list)
+    started: float | None = None
+    resolved_at: float | None = None
+    tcp_at: float | None = None
+    tunnel_at: float | None = None
+    tls_at: float | None = None
+    ready_at: float | None = None
+    tls_version: str = ""
+    tls_cipher: str = ""
+    error: str = ""
+    #: Positions of the steps that belong to no request cycle (connecting, closing).
+    records: list[int] = field(default_factory=list)
+    #: Numbers of the request cycles made on this connection.
+    cycles: list[int] = field(default_factory=list)
+    #: ``(position, status)`` each time the status changed, starting with the first status.
+    transitions: list[tuple[int, Status]] = field(default_factory=list)
+    sent_segments: list[Segment] = field(default_factory=list)
+    received_segments: list[Segment] = field(default_factory=list)
+    #: Messages outside any cycle (an HTTPS proxy's ``CONNECT`` exchange).
+    messages: list[MessageInfo] = field(default_factory=list)
+
+    def add(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> None:
+        """A set-up step: note when each phase ended (known at the end of the step)."""
+        self.records.append(pos)
+        if self.started is None:
+            self.started = record.started
+        for event in record.events:
+            kind, detail = event.kind, event.detail
+            if kind == "Resolved":
+                self.resolved_at = record.time
+                self.addresses = [str(a) for a in detail.get("addresses", ())]
+            elif kind == "TCPConnected":
+                self.tcp_at = record.time
+            elif kind == "TunnelEstablished":
+                self.tunnel_at = record.time
+            elif kind == "TLSHandshakeDone":
+                self.tls_at = record.time
+                self.tls_version = str(detail.get("version", ""))
+                self.tls_cipher = str(detail.get("cipher", ""))
+            elif kind == "Error":
+                self.error = str(detail.get("message", ""))
+        if record.status_before is Status.RESOLVING and self.resolved_at is None \
+                and record.status_after is not Status.RESOLVING:
+            self.resolved_at = record.time
+        if record.error_message:
+            self.error = record.error_message
+
+    def note(self, pos: int, record: PollRecord) -> None:
+        """Every step on this connection: status path and peer."""
+        if not self.transitions:
+            self.transitions.append((pos, record.status_before))
+        if record.status_after is not self.transitions[-1][1]:
+            self.transitions.append((pos, record.status_after))
+        if record.status_after is Status.CONNECTED and self.ready_at is None:
+            self.ready_at = record.time
+        if record.cycle.peer is not None:
+            self.peer = tuple(record.cycle.peer)  # type: ignore[assignment]
+
+    def add_segment(self, segment: Segment) -> None:
+        (self.sent_segments if segment.direction == "sent"
+         else self.received_segments).append(segment)
+
+    @property
+    def dns(self) -> float:
+        """Name resolution in ms, -1 for an IP literal."""
+        return _ms(self.started, self.resolved_at)
+
+    @property
+    def connect(self) -> float:
+        """From the end of resolution to CONNECTED (TCP, proxy tunnel and TLS), in ms."""
+        return _ms(self.resolved_at if self.resolved_at is not None else self.started,
+                   self.ready_at)
+
+    @property
+    def ssl(self) -> float:
+        """The TLS handshake in ms (-1 without TLS); it is also part of :attr:`connect`."""
+        if self.tls_at is None:
+            return -1.0
+        begin = next((t for t in (self.tunnel_at, self.tcp_at, self.resolved_at, self.started)
+                      if t is not None), None)
+        return min(_ms(begin, self.tls_at), max(self.connect, 0.0))
+
+
+@dataclass(eq=False)
+class Exchange:
+    """One request cycle: a request and its response on one connection.  Treat as read-only.
+
+    Response fields come from the parser's (h11's) events; request headers, head sizes and the
+    request body come from the bytes as written.  ``body`` holds the delivered body bytes that
+    were kept (see :attr:`body_size` for the total).
+    """
+
+    number: int
+    connection: int
+    reused: bool
+    method: str
+    target: str
+    host: str
+    port: int
+    tls: bool
+    proxy: str = ""
+    peer: tuple[str, int] | None = None
+    #: Positions (in ``trace.records``) of this cycle's steps.
+    records: list[int] = field(default_factory=list)
+    status_code: int = 0
+    reason: str = ""
+    http_version: str = ""
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    interim: list[InterimResponse] = field(default_factory=list)
+    trailers: list[tuple[str, str]] = field(default_factory=list)
+    #: The end of the response was seen (h11's ``EndOfMessage``).
+    complete: bool = False
+    error: str = ""
+    body_size: int = 0
+    sent_size: int = 0
+    received_size: int = 0
+    #: Bytes of this cycle counted but not kept (the per-cycle cap).
+    omitted: int = 0
+    sent_segments: list[Segment] = field(default_factory=list)
+    received_segments: list[Segment] = field(default_factory=list)
+    #: What the byte scanner understood: the request head, then interim and final heads.
+    messages: list[MessageInfo] = field(default_factory=list)
+    first_on_connection: bool = True
+    request_started: float | None = None
+    first_send: float | None = None
+    last_send: float | None = None
+    first_byte: float | None = None
+    last_byte: float | None = None
+    _body: list[bytes] = field(default_factory=list, repr=False)
+    _conn: Connection | None = field(default=None, repr=False)
+
+    @classmethod
+    def begin(cls, record: PollRecord, conn: Connection, first: bool) -> Exchange:
+        c = record.cycle
+        return cls(number=c.cycle, connection=c.connection, reused=c.reused, method=c.method,
+                   target=c.target, host=c.host, port=c.port, tls=c.tls, proxy=c.proxy,
+                   peer=c.peer, first_on_connection=first, _conn=conn)
+
+    def fresh(self) -> Exchange:
+        """An empty copy with the same identity (to replay part of the cycle)."""
+        assert self._conn is not None
+        return dataclasses.replace(
+            self, records=[], response_headers=[], interim=[], trailers=[], sent_segments=[],
+            received_segments=[], messages=[], _body=[], status_code=0, reason="",
+            http_version="", complete=False, error="", body_size=0, sent_size=0,
+            received_size=0, omitted=0, request_started=None, first_send=None, last_send=None,
+            first_byte=None, last_byte=None)
+
+    def add(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> None:
+        """Fold one step of this cycle into the summary."""
+        self.records.append(pos)
+        if record.op in _REQUEST_OPS and self.request_started is None:
+            self.request_started = record.started
+        n_sent = len(record.sent) + omitted[0]
+        n_recv = len(record.received) + omitted[1]
+        self.sent_size += n_sent
+        self.received_size += n_recv
+        self.omitted += sum(omitted)
+        if n_sent:
+            if self.first_send is None:
+                self.first_send = record.started
+            self.last_send = record.time
+        if n_recv and not self._response_over():
+            if self.first_byte is None:
+                self.first_byte = record.time
+            self.last_byte = record.time
+        if record.body:
+            self._body.append(record.body)
+        self.body_size += len(record.body) + omitted[2]
+        if record.cycle.peer is not None:
+            self.peer = tuple(record.cycle.peer)  # type: ignore[assignment]
+        for event in record.events:
+            self._event(event.kind, event.detail)
+        if record.error_message:
+            self.error = record.error_message
+
+    def _response_over(self) -> bool:
+        return self.complete or bool(self.error)
+
+    def _event(self, kind: str, detail: dict[str, Any]) -> None:
+        if kind == "InformationalResponse":
+            self.interim.append(InterimResponse(
+                status_code=int(detail.get("status_code", 0)),
+                reason=str(detail.get("reason", "")),
+                http_version=str(detail.get("http_version", "")),
+                headers=tuple(_pairs(detail.get("headers")))))
+        elif kind == "Response":
+            self.status_code = int(detail.get("status_code", 0))
+            self.reason = str(detail.get("reason", ""))
+            self.http_version = str(detail.get("http_version", ""))
+            self.response_headers = _pairs(detail.get("headers"))
+        elif kind == "EndOfMessage":
+            self.trailers = _pairs(detail.get("trailers"))
+            self.complete = True
+        elif kind == "Error":
+            self.error = str(detail.get("message", ""))
+
+    def add_segment(self, segment: Segment) -> None:
+        (self.sent_segments if segment.direction == "sent"
+         else self.received_segments).append(segment)
+
+    # -- derived --------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The absolute URL of the request (HAR needs one)."""
+        return self.display_url(ports=True)
+
+    def display_url(self, *, ports: bool = True) -> str:
+        """The URL, optionally without the port (for deterministic notebook output)."""
+        if self.target.startswith(("http://", "https://")):
+            return self.target
+        scheme, default = ("https", 443) if self.tls else ("http", 80)
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if ports and self.port != default:
+            host = f"{host}:{self.port}"
+        return f"{scheme}://{host}{'' if self.target == '*' else self.target}"
+
+    @property
+    def has_response(self) -> bool:
+        return self.status_code > 0
+
+    @property
+    def request_message(self) -> MessageInfo | None:
+        return next((m for m in self.messages if m.direction == "sent"), None)
+
+    @property
+    def response_message(self) -> MessageInfo | None:
+        """The scanner's view of the final response head."""
+        return next((m for m in self.messages if m.direction == "received" and not m.interim),
+                    None)
+
+    @property
+    def request_headers(self) -> list[tuple[str, str]]:
+        """Request header fields in the order and case they were written."""
+        msg = self.request_message
+        return list(msg.headers) if msg is not None else []
+
+    @property
+    def request_body(self) -> bytes:
+        """The request body bytes as written (kept part)."""
+        return b"".join(s.data for s in self.sent_segments if s.label in ("body", "chunk-data"))
+
+    @property
+    def request_body_size(self) -> int:
+        msg = self.request_message
+        return msg.body_size if msg is not None else 0
+
+    @property
+    def body(self) -> bytes:
+        """The delivered response body (kept part; ``len(body) < body_size`` when capped)."""
+        if len(self._body) > 1:
+            self._body[:] = [b"".join(self._body)]
+        return self._body[0] if self._body else b""
+
+    def body_preview(self, limit: int) -> bytes:
+        """The first ``limit`` bytes of the body, without joining all of it."""
+        out, size = [], 0
+        for part in self._body:
+            if size >= limit:
+                break
+            out.append(part[:limit - size])
+            size += len(out[-1])
+        return b"".join(out)
+
+    def header(self, name: str) -> str | None:
+        """The first response header called ``name`` (any case), or None."""
+        lname = name.lower()
+        return next((v for n, v in self.response_headers if n.lower() == lname), None)
+
+    @property
+    def _no_body(self) -> bool:
+        # RFC 9112 §6.3 rules 1 and 2, as the client applies them.
+        code = self.status_code
+        return self.method == "HEAD" or code in (204, 304) or (
+            self.method == "CONNECT" and 200 <= code < 300)
+
+    @property
+    def chunked(self) -> bool:
+        """``is_response_chunked()``: a Transfer-Encoding on a response that has a body."""
+        return self.header("transfer-encoding") is not None and not self._no_body
+
+    @property
+    def body_length(self) -> int:
+        """``get_response_body_length()``: Content-Length, 0 without a body, else -1."""
+        if not self.has_response:
+            return -1
+        if self._no_body:
+            return 0
+        value = self.header("content-length")
+        if value is None or self.header("transfer-encoding") is not None:
+            return -1
+        value = value.split(",")[0].strip()
+        return int(value) if value.isdigit() else -1
+
+    @property
+    def timings(self) -> Timings:
+        """See the module docstring: per-step resolution, -1 where not applicable."""
+        conn = self._conn
+        first = self.first_on_connection and not self.reused and conn is not None
+        send = _ms(self.first_send, self.last_send)
+        wait = _ms(self.last_send, self.first_byte)
+        return Timings(
+            blocked=_ms(self.request_started, self.first_send),
+            dns=conn.dns if first and conn is not None else -1.0,
+            connect=conn.connect if first and conn is not None else -1.0,
+            ssl=conn.ssl if first and conn is not None and self.tls else -1.0,
+            send=max(send, 0.0), wait=max(wait, 0.0),
+            receive=max(_ms(self.first_byte, self.last_byte), 0.0))
+
+    @property
+    def started(self) -> float | None:
+        """Monotonic start: the connection's start for its first cycle, else ``request()``."""
+        conn = self._conn
+        if self.first_on_connection and not self.reused and conn is not None \
+                and conn.started is not None:
+            return conn.started
+        return self.request_started
+
+
+class _Rows(Sequence[Any]):
+    """A read-only view of the first ``stop`` items of a list that only grows."""
+
+    __slots__ = ("_items", "_stop")
+
+    def __init__(self, items: list[Any], stop: int) -> None:
+        self._items, self._stop = items, stop
+
+    def __len__(self) -> int:
+        return self._stop
+
+    @overload
+    def __getitem__(self, i: int) -> Any: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Any]: ...
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return self._items[:self._stop][i]
+        if i < 0:
+            i += self._stop
+        if not 0 <= i < self._stop:
+            raise IndexError("index out of range")
+        return self._items[i]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} items>"
+
+
+class _Analysis:
+    """Everything derived from the records, built one record at a time (never twice)."""
+
+    def __init__(self, origin: float) -> None:
+        self.origin = origin
+        self.done = 0
+        self.connections: dict[int, Connection] = {}
+        self.exchanges: list[Exchange] = []
+        self.current: Exchange | None = None
+        self.last_cycle = 0
+        self.last_conn = 0
+        self.owner: list[Exchange | Connection] = []
+        self.scanners: dict[int, ConnectionScanner] = {}
+        self.seen: dict[tuple[int, str], int] = {}
+        self.rows: list[TimelineRow] = []
+        self.errors: list[str] = []
+
+    def run(self, records: list[PollRecord], omitted: dict[int, tuple[int, int, int]]) -> None:
+        for pos in range(self.done, len(records)):
+            self._one(pos, records[pos], omitted.get(pos, _NOTHING_OMITTED))
+        self.done = len(records)
+
+    def _one(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> None:
+        c = record.cycle
+        conn = self.connections.get(c.connection)
+        if conn is None:
+            conn = self.connections[c.connection] = Connection(
+                number=c.connection, host=c.host, port=c.port, tls=c.tls, proxy=c.proxy)
+        scanner = self.scanners.get(c.connection)
+        if scanner is None:
+            # Recording that starts mid-request cannot know where messages begin.
+            in_sync = record.status_before not in (Status.REQUESTING, Status.BODY)
+            scanner = self.scanners[c.connection] = ConnectionScanner(c.connection,
+                                                                      in_sync=in_sync)
+        if c.connection != self.last_conn and self.last_conn in self.scanners:
+            self._close_stream(self.last_conn)  # connect_to_host() closed the previous one
+        self.last_conn = c.connection
+        owner = self._owner(record, conn, scanner)
+        self.owner.append(owner)
+        owner.add(pos, record, omitted)
+        conn.note(pos, record)
+        self._scan(pos, record, omitted, scanner)
+        self.rows.append(self._row(pos, record, omitted))
+        self.errors.append(self._visible_error(record))
+
+    def _owner(self, record: PollRecord, conn: Connection,
+               scanner: ConnectionScanner) -> Exchange | Connection:
+        c = record.cycle
+        # The request counter moves in request(); recording that starts mid-cycle picks the
+        # cycle up at its first REQUESTING/BODY step.
+        if c.cycle > self.last_cycle and (record.op in _REQUEST_OPS or record.status_before in (
+                Status.REQUESTING, Status.BODY)):
+            new = Exchange.begin(record, conn, first=not conn.cycles)
+            self.exchanges.append(new)
+            conn.cycles.append(new.number)
+            self.current, self.last_cycle = new, c.cycle
+            if record.op in _REQUEST_OPS:
+                scanner.resync()  # a new request: the bytes start afresh here
+            return new
+        ex = self.current
+        if ex is not None and ex.number == c.cycle and ex.connection == c.connection:
+            return ex
+        return conn
+
+    def _scan(self, pos: int, record: PollRecord, omitted: tuple[int, int, int],
+              scanner: ConnectionScanner) -> None:
+        ended = any(e.kind in _CLOSED_EVENTS or e.kind == "Error" for e in record.events) \
+            or record.op == "close"
+        if not (record.sent or record.received or omitted[0] or omitted[1] or ended):
+            return
+        new = scanner.feed(pos, record.sent, record.received, sent_omitted=omitted[0],
+                           received_omitted=omitted[1], eof=ended)
+        self._distribute(new, scanner)
+
+    def _close_stream(self, number: int) -> None:
+        scanner = self.scanners[number]
+        before = len(scanner.sent.out), len(scanner.received.out)
+        scanner.received.eof()
+        scanner.sent.eof()
+        self._distribute(scanner.sent.out[before[0]:] + scanner.received.out[before[1]:],
+                         scanner)
+
+    def _distribute(self, new: list[Segment], scanner: ConnectionScanner) -> None:
+        for seg in new:
+            self.owner[seg.record].add_segment(seg)
+        for side in (scanner.sent, scanner.received):
+            key = (side.connection, side.direction)
+            seen = self.seen.get(key, 0)
+            for msg in side.messages[seen:]:
+                self.owner[msg.record].messages.append(msg)
+            self.seen[key] = len(side.messages)
+
+    def _row(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> TimelineRow:
+        return TimelineRow(
+            index=pos, op=record.op, status_before=record.status_before,
+            status_after=record.status_after, result=record.result,
+            sent=len(record.sent) + omitted[0], received=len(record.received) + omitted[1],
+            body=len(record.body) + omitted[2], events=tuple(e.kind for e in record.events),
+            error_message=record.error_message, connection=record.cycle.connection,
+            cycle=record.cycle.cycle, start_ms=_ms(self.origin, record.started),
+            duration_ms=_ms(record.started, record.time))
+
+    def _visible_error(self, record: PollRecord) -> str:
+        """``client.error_message`` after this step, as far as the records tell."""
+        if record.error_message:
+            return record.error_message
+        if record.op in ("connect_to_host", "close") or (
+                record.op in _REQUEST_OPS and record.result is Error.OK):
+            return ""  # these calls clear the client's error
+        return self.errors[-1] if self.errors else ""
+
+
+@dataclass(frozen=True)
+class TraceState:
+    """Everything visible right after one step (see the module docstring)."""
+
+    index: int
+    record: PollRecord
+    status: Status
+    result: Error
+    error_message: str
+    connection: int
+    cycle: int
+    method: str
+    url: str
+    has_response: bool
+    response_code: int
+    reason: str
+    http_version: str
+    response_headers: tuple[tuple[str, str], ...]
+    interim: tuple[InterimResponse, ...]
+    trailers: tuple[tuple[str, str], ...]
+    chunked: bool
+    body_length: int
+    body_size: int
+    body_preview: bytes
+    body_complete: bool
+    sent_size: int
+    received_size: int
+    sent: tuple[Segment, ...]
+    received: tuple[Segment, ...]
+    timeline: Sequence[TimelineRow]
+    path: tuple[Status, ...]
+
+
+class Trace:
+    """Records every step of an :class:`~httpexplore.HTTPClient` (see the module docstring).
+
+    Parameters
+    ----------
+    client:
+        A client to attach to at once (``client.on_poll``); attach later with :meth:`attach`.
+    max_bytes_per_cycle:
+        Bytes (sent + received + body) kept per request cycle; the rest is counted, not kept.
+    """
+
+    def __init__(self, client: HTTPClient | None = None, *,
+                 max_bytes_per_cycle: int = DEFAULT_MAX_BYTES) -> None:
+        if max_bytes_per_cycle < 0:
+            raise ValueError("max_bytes_per_cycle must be >= 0")
+        self.max_bytes_per_cycle = max_bytes_per_cycle
+        # One anchor maps monotonic step times to wall-clock time (HAR startedDateTime).
+        self.started = time.monotonic()
+        self.started_wall = time.time()
+        self._records: list[PollRecord] = []
+        self._omitted: dict[int, tuple[int, int, int]] = {}
+        self._key: tuple[int, int] | None = None
+        self._budget = 0
+        self._analysis = _Analysis(self.started)
+        self._client: HTTPClient | None = None
+        if client is not None:
+            self.attach(client)
+
+    # -- recording (the hot path) ---------------------------------------------------------
+    def attach(self, client: HTTPClient) -> None:
+        """Subscribe to ``client``'s steps (detaching from any previous client)."""
+        self.detach()
+        client.on_poll(self._on_record)
+        self._client = client
+
+    def detach(self) -> None:
+        """Stop recording; the records stay."""
+        if self._client is not None:
+            self._client.off_poll(self._on_record)
+            self._client = None
+
+    def _on_record(self, record: PollRecord) -> None:
+        # O(1) and no copy unless the cycle's byte budget is exceeded.
+        c = record.cycle
+        key = (c.connection, c.cycle)
+        if key != self._key:
+            self._key, self._budget = key, self.max_bytes_per_cycle
+        size = len(record.sent) + len(record.received) + len(record.body)
+        if size <= self._budget:
+            self._budget -= size
+        else:
+            record = self._cut(record)
+        self._records.append(record)
+
+    def _cut(self, record: PollRecord) -> PollRecord:
+        budget = self._budget
+        kept: list[bytes] = []
+        lost: list[int] = []
+        for data in (record.sent, record.received, record.body):
+            keep = min(len(data), budget)
+            budget -= keep
+            kept.append(data if keep == len(data) else data[:keep])
+            lost.append(len(data) - keep)
+        self._budget = budget
+        self._omitted[len(self._records)] = (lost[0], lost[1], lost[2])
+        return dataclasses.replace(record, sent=kept[0], received=kept[1], body=kept[2])
+
+    def add(self, record: PollRecord, omitted: tuple[int, int, int] | None = None) -> None:
+        """Append a record as if the client had emitted it.
+
+        With ``omitted`` (as saved by :meth:`save`) the record is stored exactly as given;
+        without, the per-cycle cap applies as when recording live.
+        """
+        if omitted is None:
+            self._on_record(record)
+            return
+        if any(omitted):
+            self._omitted[len(self._records)] = omitted
+        self._records.append(record)
+
+    def clear(self) -> None:
+        """Forget every record (recording continues if attached)."""
+        self._records = []
+        self._omitted = {}
+        self._key = None
+        self._analysis = _Analysis(self.started)
+
+    # -- records ------------------------------------------------------------------------------
+    @property
+    def records(self) -> Sequence[PollRecord]:
+        """The stored records, oldest first (byte fields cut short past the cap)."""
+        return _Rows(self._records, len(self._records))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, i: int) -> PollRecord: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[PollRecord]: ...
+
+    def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
+        return self._records[i]
+
+    def __iter__(self) -> Iterator[PollRecord]:
+        return iter(list(self._records))
+
+    def omitted(self, k: int) -> tuple[int, int, int]:
+        """Bytes of record ``k`` counted but not kept: ``(sent, received, body)``."""
+        return self._omitted.get(range(len(self._records))[k], _NOTHING_OMITTED)
+
+    @property
+    def omitted_total(self) -> int:
+        """All bytes counted but not kept."""
+        return sum(sum(v) for v in self._omitted.values())
+
+    # -- analysis -----------------------------------------------------------------------------
+    def _a(self) -> _Analysis:
+        analysis = self._analysis
+        if analysis.done < len(self._records):
+            analysis.run(self._records, self._omitted)
+        return analysis
+
+    @property
+    def cycles(self) -> list[Exchange]:
+        """Request cycles, in the order the requests were made."""
+        return list(self._a().exchanges)
+
+    @property
+    def connections(self) -> list[Connection]:
+        """Connections made (numbered from 1), in order."""
+        return [c for n, c in sorted(self._a().connections.items()) if n > 0]
+
+    @property
+    def timeline(self) -> Sequence[TimelineRow]:
+        """One :class:`TimelineRow` per record."""
+        a = self._a()
+        return _Rows(a.rows, len(a.rows))
+
+    def segments(self, direction: str | None = None, *,
+                 connection: int | None = None) -> list[Segment]:
+        """Every labelled segment (and provisional ones for unfinished lines), per connection
+        in wire order, sent before received."""
+        a = self._a()
+        out: list[Segment] = []
+        for number, scanner in sorted(a.scanners.items()):
+            if connection is not None and number != connection:
+                continue
+            for side in (scanner.sent, scanner.received):
+                if direction in (None, side.direction):
+                    out.extend(side.out)
+                    out.extend(side.pending())
+        return out
+
+    def exchange_at(self, k: int) -> Exchange | None:
+        """The request cycle that step ``k`` belongs to (None for connection set-up)."""
+        owner = self._a().owner[range(len(self._records))[k]]
+        return owner if isinstance(owner, Exchange) else None
+
+    def state_at(self, k: int = -1, *, preview_bytes: int = 65536) -> TraceState:
+        """A plain snapshot of what was visible right after step ``k`` (module docstring).
+
+        Raises
+        ------
+        IndexError
+            If there is no step ``k``.
+        """
+        a = self._a()
+        k = range(len(self._records))[k]
+        record = self._records[k]
+        owner = a.owner[k]
+        conn = a.connections[record.cycle.connection]
+        pending = [s for s in a.scanners[conn.number].pending()
+                   if s.record <= k and a.owner[s.record] is owner]
+        sent = _upto(owner.sent_segments, k) + [s for s in pending if s.direction == "sent"]
+        received = _upto(owner.received_segments, k) + [s for s in pending
+                                                        if s.direction == "received"]
+        common: dict[str, Any] = dict(
+            index=k, record=record, status=record.status_after, result=record.result,
+            error_message=a.errors[k], connection=conn.number,
+            sent_size=sum(s.size for s in sent), received_size=sum(s.size for s in received),
+            sent=tuple(sent), received=tuple(received), timeline=_Rows(a.rows, k + 1),
+            path=tuple(s for p, s in conn.transitions if p <= k))
+        if not isinstance(owner, Exchange):
+            return TraceState(cycle=0, method="", url="", has_response=False, response_code=0,
+                              reason="", http_version="", response_headers=(), interim=(),
+                              trailers=(), chunked=False, body_length=-1, body_size=0,
+                              body_preview=b"", body_complete=False, **common)
+        ex = owner if owner.records[-1] == k else self._replay(owner, k)
+        return TraceState(
+            cycle=ex.number, method=ex.method, url=ex.url, has_response=ex.has_response,
+            response_code=ex.status_code, reason=ex.reason, http_version=ex.http_version,
+            response_headers=tuple(ex.response_headers), interim=tuple(ex.interim),
+            trailers=tuple(ex.trailers), chunked=ex.chunked, body_length=ex.body_length,
+            body_size=ex.body_size, body_preview=ex.body_preview(preview_bytes),
+            body_complete=ex.complete, **common)
+
+    def _replay(self, ex: Exchange, k: int) -> Exchange:
+        view = ex.fresh()
+        for pos in ex.records:
+            if pos > k:
+                break
+            view.add(pos, self._records[pos], self._omitted.get(pos, _NOTHING_OMITTED))
+        return view
+
+    # -- exports and display (har.py does the formatting) -----------------------------------
+    def to_har(self, *, raw_bytes: bool = False) -> dict[str, Any]:
+        """The trace as a HAR 1.2 ``dict`` (one entry per request cycle).
+
+        ``raw_bytes=True`` adds the kept wire bytes (base64) under ``_httpexplore``.
+        """
+        from . import har
+        return har.to_har(self, raw_bytes=raw_bytes)
+
+    def save_har(self, path: str | os.PathLike[str], *, raw_bytes: bool = False) -> None:
+        """Write :meth:`to_har` as UTF-8 JSON (open it in a browser's network tab)."""
+        from . import har
+        har.write_json(path, har.to_har(self, raw_bytes=raw_bytes))
+
+    def to_text(self) -> str:
+        """A ``curl --trace-ascii``-style dump of every step and byte."""
+        from . import har
+        return har.to_text(self)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write every record (bytes as base64) as JSON, for :meth:`load`."""
+        from . import har
+        har.write_json(path, har.dump_records(self))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Trace:
+        """Read a trace written by :meth:`save`; it answers the same questions offline."""
+        from . import har
+        return har.load_records(cls, path)
+
+    def snapshot(self, *, times: bool = False, polls: bool = True) -> str:
+        """Plain text: the steps (``polls``) and one line per cycle.  Deterministic unless
+        ``times=True`` (no ports, clock times or ids)."""
+        from . import har
+        return har.snapshot(self, times=times, polls=polls)
+
+    def _repr_html_(self) -> str:
+        from . import har
+        return har.to_html(self)
+
+    def __repr__(self) -> str:
+        a = self._a()
+        n = len(a.exchanges)
+        return f"<Trace: {len(self._records)} steps, {n} request cycle{'s' if n != 1 else ''}>"
+
+
+def _upto(segments: list[Segment], k: int) -> list[Segment]:
+    """Segments of steps ``<= k`` (records never decrease along a direction's segments)."""
+    return segments[:bisect.bisect_right(segments, k, key=lambda s: s.record)]

@@ -1,0 +1,174 @@
+"""Issue #5: the Inspector, clicked in a real JupyterLab, against the real DemoServer.
+
+The notebook (``notebooks/inspector.ipynb``) starts a DemoServer inside the kernel, connects an
+``HTTPClient`` to it and displays ``Inspector(client, url=srv.url + PATH)``. Everything after
+that is done the way a learner does it: clicks and keys in Chromium. Widgets are found only by
+the ``hx-*`` classes of the Inspector's DOM contract (see ``httpexplore/inspector/widget.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, expect
+
+pytestmark = pytest.mark.browser
+
+TEMPLATE = "inspector.ipynb"
+# The tutorial page, chunked, 8 chunks; 0.5 s apart (default 0.05) so it is still arriving
+# while the test reads it.
+CHANGELOG = "/ChangeLog-5.php?delay=0.5"
+CHUNKS, CHUNK_SIZE = 16, 256
+CHUNKED = f"/chunked?chunks={CHUNKS}&size={CHUNK_SIZE}&delay=0.02"
+
+STATUS_CONNECTED = "STATUS_CONNECTED (5)"
+STATUS_REQUESTING = "STATUS_REQUESTING (6)"
+STATUS_BODY = "STATUS_BODY (7)"
+ANY_STATUS = re.compile(r"STATUS_[A-Z_]+ \(\d\)")
+# How long one click may take to show in the DOM before clicking again (a kernel round trip
+# is ~0.1 s; a slow one only costs an extra, harmless poll).
+CLICK_SETTLE_MS = 750
+
+
+def click_until(button: Locator, target: Locator, text: str | re.Pattern[str],
+                max_clicks: int = 40) -> int:
+    """Click ``button`` until ``target`` contains ``text``; returns the number of clicks."""
+    for clicks in range(1, max_clicks + 1):
+        button.click()
+        try:
+            expect(target).to_contain_text(text, timeout=CLICK_SETTLE_MS)
+            return clicks
+        except AssertionError:
+            continue
+    expect(target).to_contain_text(text)  # fails with Playwright's message
+    return max_clicks
+
+
+def byte_count(counter: Locator) -> int:
+    text = counter.inner_text()
+    m = re.fullmatch(r"\s*(\d+) bytes\s*", text)
+    assert m, f"body counter {text!r} does not read '<n> bytes'"
+    return int(m.group(1))
+
+
+def wait_count_above(counter: Locator, n: int) -> bool:
+    """True once the body counter reads more than ``n`` bytes (within CLICK_SETTLE_MS)."""
+    try:
+        counter.page.wait_for_function(
+            "([el, n]) => parseInt(el.textContent) > n",
+            arg=[counter.element_handle(), n], timeout=CLICK_SETTLE_MS,
+        )
+        return True
+    except PlaywrightError:  # its TimeoutError
+        return False
+
+
+def badge(status: Locator) -> str:
+    """``STATUS_<NAME> (<n>)`` as shown in the status badge."""
+    m = ANY_STATUS.search(status.inner_text())
+    assert m, f"no STATUS_<NAME> (<n>) in the status badge: {status.inner_text()!r}"
+    return m.group(0)
+
+
+def open_inspector(lab, notebook, path: str) -> Locator:
+    lab.open_and_run_all(notebook(TEMPLATE, PATH=path))
+    root = lab.widget(".hx-inspector")
+    expect(root).to_have_count(1)
+    expect(root.locator(".hx-path input")).to_have_value(path)
+    return root
+
+
+def test_poll_request_body_history(lab, notebook, artifacts: Path):
+    root = open_inspector(lab, notebook, CHANGELOG)
+    status = root.locator(".hx-status")
+    counter = root.locator(".hx-body-count")
+    poll = root.locator("button.hx-poll")
+
+    # The notebook called connect_to_host(): polling completes the TCP connect.
+    expect(status).to_contain_text("STATUS_CONNECTING (3)")
+    click_until(poll, status, STATUS_CONNECTED)
+    root.locator("button.hx-request").click()
+    expect(status).to_contain_text(STATUS_REQUESTING)
+    click_until(poll, status, STATUS_BODY)
+    expect(status).to_contain_text("200 OK")
+
+    # The response head: one <tr> per header field, chunked framing.
+    table = root.locator(".hx-headers table.hx-table")
+    field_rows = table.locator("tr", has=root.page.locator("td"))
+    expect(field_rows.first).to_be_visible()
+    assert field_rows.count() > 0
+    expect(table).to_contain_text("Transfer-Encoding")
+    expect(table).to_contain_text("chunked")
+
+    # The body counter (bytes handed out by read_response_body_chunk()) grows with Read chunk,
+    # twice: the page is paced, so the second growth needs more polls first.
+    expect(counter).to_have_text(re.compile(r"^\d+ bytes$"))
+    sizes = [byte_count(counter)]
+    for _ in range(30):
+        root.locator("button.hx-read").click()
+        if wait_count_above(counter, sizes[-1]):
+            sizes.append(byte_count(counter))
+            if len(sizes) == 3:
+                break
+        elif STATUS_BODY in status.inner_text():
+            poll.click()
+    assert len(sizes) == 3, f"the body counter went {sizes} bytes, not up twice"
+    expect(root.locator(".hx-body textarea")).to_have_value(
+        re.compile(r"^ChangeLog for the 5\.x series"))
+
+    shot = artifacts / "inspector-widget.png"
+    root.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+    # History: keyboard on the slider handle goes back in time, and the badge follows.
+    live = badge(status)
+    live_count = counter.inner_text()
+    handle = root.locator(".hx-history .noUi-handle")
+    expect(handle).to_have_attribute("aria-valuenow", re.compile(r"^[1-9]"))
+    handle.focus()
+    handle.press("Home")
+    expect(handle).to_have_attribute("aria-valuenow", re.compile(r"^0(\.0)?$"))
+    expect(status).to_contain_text(re.compile(r"step 0 of \d+ \(history\)"))
+    expect(status).to_contain_text(re.compile(r"STATUS_[A-Z_]+ \([0-6]\)"))  # before BODY
+    expect(counter).to_have_text("0 bytes")
+    for _ in range(5):  # step by step to the request() step
+        handle.press("ArrowRight")
+        try:
+            expect(status).to_contain_text(STATUS_REQUESTING, timeout=CLICK_SETTLE_MS)
+            break
+        except AssertionError:
+            continue
+    expect(status).to_contain_text(STATUS_REQUESTING)
+    expect(status).to_contain_text("request() →")
+    root.screenshot(path=str(artifacts / "inspector-history-widget.png"))
+
+    # ...and forward again to the newest step. (Not End: noUiSlider's End key jumps to the
+    # range the slider was created with, not to the max it has grown to since.)
+    for _ in range(100):
+        if handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax"):
+            break
+        handle.press("PageUp")
+    expect(status).to_contain_text(live)
+    expect(status).not_to_contain_text("(history)")
+    expect(counter).to_have_text(live_count)
+
+
+def test_auto_poll_completes_download(lab, notebook, artifacts: Path):
+    root = open_inspector(lab, notebook, CHUNKED)
+    status = root.locator(".hx-status")
+    counter = root.locator(".hx-body-count")
+
+    click_until(root.locator("button.hx-poll"), status, STATUS_CONNECTED)
+    root.locator("button.hx-request").click()
+    expect(status).to_contain_text(STATUS_REQUESTING)  # so CONNECTED below is not stale
+    auto = root.locator("button.hx-auto")
+    auto.click()
+    # Auto-poll polls and reads until the response is complete; keep-alive: CONNECTED again.
+    expect(status).to_contain_text(STATUS_CONNECTED)
+    expect(counter).to_have_text(f"{CHUNKS * CHUNK_SIZE} bytes")
+    expect(status).to_contain_text("200 OK")
+    expect(auto).not_to_have_class(re.compile(r"\bmod-active\b"))  # switched itself off
+    root.screenshot(path=str(artifacts / "inspector-auto-widget.png"))

@@ -1,0 +1,205 @@
+"""Re-execute every notebook in place, so that the outputs stored in them are real.
+
+Usage::
+
+    python -m tests.tools.run_notebooks                 # every notebook under notebooks/
+    python -m tests.tools.run_notebooks notebooks/03-chunked-encoding.ipynb -j 1
+
+Strict nbval (``make test``) compares the stored outputs with a fresh run, so the stored outputs
+must come from the same kind of headless run: this script executes each notebook with nbclient,
+in a kernel started from this interpreter, with the notebook's folder as working directory (as
+nbval does), and writes the notebook back only if every cell succeeded.
+
+Cells follow nbval's markers, read with nbval's own parser so the two never disagree:
+
+* ``# NBVAL_SKIP`` (or tag ``nbval-skip``/``skip-execution``): never executed; the stored cell is
+  left unexecuted (``execution_count: null``, no outputs), which nbval does not compare.  This
+  is how cells that would reach the internet are kept out of generated outputs.
+* ``# NBVAL_RAISES_EXCEPTION`` (or tag ``raises-exception``): an error is expected and stored.
+
+Anything else that goes wrong fails loudly (exit status 1, the cell and its traceback printed):
+an unexpected exception, a cell timeout, a dead kernel, or output on stderr (warnings would make
+the stored outputs differ from the next run).  Each notebook's run time is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+CELL_TIMEOUT = 120  # seconds, the same as the Makefile's --nbval-cell-timeout
+STARTUP_TIMEOUT = 60
+
+_SKIP_TAGS = frozenset({"nbval-skip", "skip-execution"})
+_RAISES_TAGS = frozenset({"nbval-raises-exception", "raises-exception"})
+
+
+def cell_options(cell: Any) -> dict[str, Any]:
+    """nbval's options for a code cell (``skip``, ``check``, ``check_exception``), read with
+    nbval's own marker parser; metadata tags first, comments win (as in nbval)."""
+    from nbval.plugin import find_comment_markers, find_metadata_tags
+
+    options: dict[str, Any] = dict(find_metadata_tags(cell.get("metadata", {})))
+    options.update(find_comment_markers(cell.source))
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    if tags & _SKIP_TAGS:
+        options["skip"] = True
+    if tags & _RAISES_TAGS:
+        options["check_exception"] = True
+    return options
+
+
+def find_notebooks(paths: list[str] | None = None) -> list[Path]:
+    """The notebooks to run: the given files/folders, or everything under ``notebooks/``."""
+    roots = [Path(p).resolve() for p in paths] if paths else [NOTEBOOKS]
+    found: list[Path] = []
+    for root in roots:
+        if root.is_file():
+            found.append(root)
+            continue
+        if not root.is_dir():
+            raise SystemExit(f"run_notebooks: no such notebook or folder: {root}")
+        found += [p for p in sorted(root.rglob("*.ipynb"))
+                  if ".ipynb_checkpoints" not in p.parts]
+    if not found:
+        raise SystemExit(f"run_notebooks: no notebooks under {', '.join(map(str, roots))}")
+    return found
+
+
+class _Client(NotebookClient):
+    """nbclient, plus nbval's skip and raises-exception markers (comments and tags)."""
+
+    async def async_execute_cell(self, cell: Any, cell_index: int,
+                                 execution_count: int | None = None,
+                                 store_history: bool = True) -> Any:
+        if cell.cell_type != "code":
+            return await super().async_execute_cell(cell, cell_index, execution_count,
+                                                    store_history)
+        options = cell_options(cell)
+        if options.get("skip"):
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop("execution", None)
+            return cell
+        allow = self.allow_errors
+        self.allow_errors = bool(options.get("check_exception")) or allow
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count,
+                                                    store_history)
+        finally:
+            self.allow_errors = allow
+
+
+@dataclass
+class Outcome:
+    path: Path
+    seconds: float
+    error: str = ""
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _stderr_problems(nb: Any) -> list[str]:
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or cell_options(cell).get("check_exception"):
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = "".join(out.get("text", ""))
+                problems.append(f"cell {index} wrote to stderr:\n{text.rstrip()}")
+    return problems
+
+
+def run_one(path: Path, write: bool = True) -> Outcome:
+    """Execute one notebook; write it back if everything succeeded."""
+    started = time.perf_counter()
+    nb = nbformat.read(path, as_version=4)
+    client = _Client(
+        nb,
+        timeout=CELL_TIMEOUT,
+        startup_timeout=STARTUP_TIMEOUT,
+        kernel_name="python3",  # jupyter_client runs "python" as this interpreter
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,  # no timestamps in cell metadata: stable files, small diffs
+        allow_errors=False,
+    )
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        return Outcome(path, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+    except Exception:  # kernel start-up and the like: report, don't hide
+        return Outcome(path, time.perf_counter() - started, traceback.format_exc())
+    seconds = time.perf_counter() - started
+    problems = _stderr_problems(nb)
+    if problems:
+        return Outcome(path, seconds, "\n\n".join(problems))
+    if write:
+        nbformat.validate(nb)
+        nbformat.write(nb, path)
+    return Outcome(path, seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.tools.run_notebooks",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks/)")
+    parser.add_argument("-j", "--jobs", type=int, default=min(4, os.cpu_count() or 1),
+                        help="notebooks run at once, each in its own kernel (default: %(default)s)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="execute and check, but do not write the notebooks back")
+    args = parser.parse_args(argv)
+    paths = find_notebooks(args.paths)
+    wall = time.perf_counter()
+    outcomes: list[Outcome] = []
+    print(f"Executing {len(paths)} notebook(s), {args.jobs} at a time...", flush=True)
+    if args.jobs <= 1:
+        for path in paths:
+            outcomes.append(run_one(path, not args.dry_run))
+            _report(outcomes[-1])
+    else:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(run_one, path, not args.dry_run) for path in paths]
+            for future in as_completed(futures):
+                outcomes.append(future.result())
+                _report(outcomes[-1])
+    failed = [o for o in outcomes if o.error]
+    print(f"\n{'notebook':<48} {'seconds':>8}")
+    for outcome in sorted(outcomes, key=lambda o: o.path):
+        mark = "  FAILED" if outcome.error else ""
+        print(f"{_rel(outcome.path):<48} {outcome.seconds:8.1f}{mark}")
+    print(f"{len(outcomes) - len(failed)} ok, {len(failed)} failed, "
+          f"{time.perf_counter() - wall:.1f} s wall time")
+    if failed:
+        for outcome in failed:
+            print(f"\n===== {_rel(outcome.path)} FAILED (not written) =====\n{outcome.error}",
+                  file=sys.stderr)
+        return 1
+    return 0
+
+
+def _report(outcome: Outcome) -> None:
+    state = "FAILED" if outcome.error else "ok"
+    print(f"  {state:<6} {outcome.seconds:6.1f} s  {_rel(outcome.path)}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
