@@ -196,7 +196,7 @@ def _memory_goals(results: Results) -> list[GoalLine]:
         on = statistics.median(_rss(results, "cl", EXPLORE))
         off = statistics.median(_rss(results, "cl", "httpexplore-norec"))
         return on - off <= RECORDER_MEMORY, (
-            f"+{(on - off) / MiB:.1f} MiB ({on / MiB:.1f} vs {off / MiB:.1f} MiB, medians)")
+            f"{(on - off) / MiB:+.1f} MiB ({on / MiB:.1f} vs {off / MiB:.1f} MiB, medians)")
 
     return [
         _judge("6", "keeping the body: peak RSS ≤ body + 40 MiB", keep),
@@ -223,14 +223,17 @@ def _linearity_goal(results: Results) -> GoalLine:
 def _inspector_goals(results: Results) -> list[GoalLine]:
     def rate() -> tuple[bool, str]:
         runs = ok_runs(results, "inspector", "httpexplore-inspector").values()
-        rates = [r.extra["messages"] / r.extra["download_seconds"] for r in runs]
-        sizes = [r.extra["message_bytes"] for r in runs]
-        bursts = [r.extra["bursts"] / r.extra["download_seconds"] for r in runs]
-        median = statistics.median(rates)
+
+        def per_second(key: str) -> float:
+            return statistics.median(r.extra[key] / (r.seconds or 1) for r in runs)
+
+        updates = [r.extra["updates"] / (r.seconds or 1) for r in runs]
+        median = statistics.median(updates)
         return median <= 25, (
-            f"{median:.1f} messages/s ({_spread(rates, '{:.1f}')}), "
-            f"{statistics.median(bursts):.1f} bursts/s, "
-            f"{statistics.median(sizes) / 1024:.1f} KiB sent to the front end")
+            f"{median:.1f} updates/s ({_spread(updates, '{:.1f}')}); "
+            f"{per_second('messages'):.0f} messages/s, "
+            f"{per_second('message_bytes') / 1024:.1f} KiB/s to the front end, "
+            f"{statistics.median(r.extra['message_bytes'] for r in runs) / 1024:.0f} KiB in all")
 
     return [
         _judge("8", "inspector auto-poll: ≤ 25 front-end updates per second", rate),

@@ -43,13 +43,14 @@ def _row(w: Workload, label: str, runs: list[Run], ref: list[Run]) -> str:
 
 def workload_table(results: Results, w: Workload) -> list[str]:
     better = "lower is better" if w.unit == "ns/poll" else "higher is better"
-    lines = [f"{w.name} — {w.title} — {w.server} server — {w.unit} ({better})"]
+    lines = [f"{w.name} — {w.title} — {w.server} server — {w.unit}, {better}; "
+             f"ratios vs {w.reference}"]
     if w.name in results.skipped:
         return lines + [f"  {e.label:<24} {results.skipped[w.name]}" for e in w.entries]
     runs = results.runs.get(w.name, {})
     ref = runs.get(w.reference, [])
-    lines.append(f"  {'client':<24} {'median':>9} {'×' + w.reference.split()[0]:>6}  "
-                 f"{'RSS MiB':>7} {'minflt':>8}  per-round ×{w.reference}")
+    lines.append(f"  {'client':<24} {'median':>9} {'ratio':>6}  "
+                 f"{'RSS MiB':>7} {'minflt':>8}  per-round ratios")
     lines += [_row(w, e.label, runs.get(e.label, []), ref) for e in w.entries]
     return lines
 

@@ -192,9 +192,8 @@ class _Scanner:
                                 continued=continued, note=note))
         self.offset += size
         msg = self.msg
-        if msg is not None and msg.head_complete and not msg.interim and label not in (
-                "unsolicited", "unparsed", "invalid"):
-            msg.wire_body_size += size
+        if msg is not None and msg.head_complete and not msg.interim and label != "unsolicited":
+            msg.wire_body_size += size  # framing, data and any broken bytes after the head
 
     def _emit_pending(self, label: str, last: tuple[int, bytes] | None = None,
                       note: str = "") -> None:

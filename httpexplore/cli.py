@@ -79,18 +79,20 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``httpexplore`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # These hand their arguments on untouched (argparse would try to read their options).
+    if argv and argv[0] == "demo-server":
+        from .demo import main as demo_main
+        return demo_main(argv[1:])
+    if argv and argv[0] == "lab":
+        return _lab(argv[1:])
+    if argv and argv[0] == "tutorial":
+        from .tutorial import main as tutorial_main
+        return tutorial_main(argv[1:])
     parser = _parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(argv)
     if args.command == "get":
         return _get(args, parser)
-    if args.command == "demo-server":
-        from .demo import main as demo_main
-        return demo_main(args.args)
-    if args.command == "lab":
-        return _lab(args.args)
-    if args.command == "tutorial":
-        from .tutorial import main as tutorial_main
-        return tutorial_main(args.args)
     parser.print_help()
     return 2
 

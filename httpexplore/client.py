@@ -27,6 +27,8 @@ consume them.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -57,6 +59,10 @@ def _latin1(b: bytes) -> str:
     return b.decode("latin-1")
 
 
+#: h11's complaint about a complete status line that starts with a byte below 0x21.
+_LEADING_JUNK = re.compile(r"illegal status line: bytearray\(b'( |\\[trnx])")
+
+
 def _unparsed(parser: h11.Connection) -> int:
     """Bytes h11 holds but has not parsed yet.  (``trailing_data`` would copy them all.)"""
     return len(parser._receive_buffer)
@@ -82,6 +88,13 @@ def _explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None) -> s
         return ("the server closed the connection before the body was complete "
                 f"({plural(body, 'body byte')} arrived); RFC 9112 §6.3 and §8: an incomplete "
                 "message must not be treated as complete")
+    if "illegal request line" in low or "no response line" in low or _LEADING_JUNK.search(text):
+        # h11 words the same fault three ways depending on whether the head was complete when
+        # it looked ("illegal request line" is its early check on an incomplete head): one
+        # message, so that it does not depend on how the bytes were split into reads.
+        return ("the status line does not start with 'HTTP/': the response begins with "
+                "whitespace, a control character or an empty line (RFC 9112 §2.2, §4); "
+                f"{where}.")
     part = "head" if body is None else "chunk-size line or trailer section"
     # (needle in h11's text, explanation, quote h11's text?).  h11's text is left out where it
     # quotes however many bytes the last read held, so that the message stays split-independent.
@@ -101,8 +114,6 @@ def _explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None) -> s
          "more bytes than its chunk-size line announced (RFC 9112 §7.1)", False),
         ("chunk", "a chunk of the chunked body is malformed (RFC 9112 §7.1: chunk-size is "
          "hexadecimal digits, optionally followed by ;extensions, then CRLF)", True),
-        ("no response line", "the response starts with an empty line where the status line "
-         "should be (RFC 9112 §4)", True),
         ("illegal status line", "the status line is not 'HTTP/1.x NNN reason' "
          "(RFC 9112 §4)", True),
         ("status_code should be in range", "the status code is not a valid three-digit code "
@@ -370,15 +381,36 @@ class HTTPClient:
         return self._requests
 
     # ------------------------------------------------------------------ proxies ----------
-    def set_http_proxy(self, host: str, port: int) -> None:
+    def set_http_proxy(self, host: str, port: int) -> Error:
         """Send plain-HTTP requests through ``host:port`` (absolute-form targets).  An empty
-        host or port -1 unsets it."""
-        self._http_proxy = None if (not host or port == -1) else (host, port)
+        host or port -1 unsets it.  A port outside 0..65535 is refused with
+        ``ERR_INVALID_PARAMETER`` (the setting is unchanged)."""
+        proxy, result = self._proxy_setting("set_http_proxy", host, port, self._http_proxy)
+        self._http_proxy = proxy
+        return result
 
-    def set_https_proxy(self, host: str, port: int) -> None:
+    def set_https_proxy(self, host: str, port: int) -> Error:
         """Tunnel HTTPS connections through ``host:port`` with ``CONNECT``.  An empty host or
-        port -1 unsets it."""
-        self._https_proxy = None if (not host or port == -1) else (host, port)
+        port -1 unsets it.  A port outside 0..65535 is refused with ``ERR_INVALID_PARAMETER``."""
+        proxy, result = self._proxy_setting("set_https_proxy", host, port, self._https_proxy)
+        self._https_proxy = proxy
+        return result
+
+    def _proxy_setting(self, op: str, host: str, port: int, old: tuple[str, int] | None
+                       ) -> tuple[tuple[str, int] | None, Error]:
+        # Checked here: a bad value used to surface later as an AttributeError or
+        # OverflowError raised out of connect_to_host().
+        if not isinstance(host, str):
+            raise TypeError(f"{op}: host must be a str, not {type(host).__name__}")
+        if isinstance(port, bool) or not isinstance(port, int):
+            raise TypeError(f"{op}: port must be an int, not {type(port).__name__}")
+        if not host or port == -1:
+            return None, Error.OK
+        if not 0 <= port <= 65535:
+            return old, self._caller_mistake(
+                Error.ERR_INVALID_PARAMETER,
+                f"{op}: the port {port} is not between 0 and 65535 (or -1 to unset)")
+        return (host, port), Error.OK
 
     # ------------------------------------------------------------------ helpers ----------
     @staticmethod
@@ -413,6 +445,13 @@ class HTTPClient:
             raise TypeError(f"port must be an int, not {type(port).__name__}")
         if tls_options is not None and not isinstance(tls_options, TLSOptions):
             raise TypeError("tls_options must be a TLSOptions (TLSOptions.client() ...)")
+        if tls_options is not None and (
+                not isinstance(tls_options.common_name_override, str)
+                or (tls_options.trusted_chain is not None
+                    and not isinstance(tls_options.trusted_chain, (str, bytes, os.PathLike)))):
+            # Checked now: otherwise the TLS set-up raises out of a later poll().
+            raise TypeError("TLSOptions: trusted_chain must be a path, PEM str or PEM bytes, "
+                            "and common_name_override a str")
         started = time.monotonic()
         before = self._status
         self._close_quietly()

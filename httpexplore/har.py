@@ -135,7 +135,7 @@ def _har_request(ex: Exchange) -> dict[str, Any]:
 
 
 def _har_response(ex: Exchange) -> dict[str, Any]:
-    msg = ex.response_message
+    msg = ex.response_message if ex.has_response else None  # h11 decides what is a response
     head = msg.head_size if msg and msg.head_complete else -1
     interim = sum(m.head_size for m in ex.messages if m.direction == "received" and m.interim)
     body_wire = msg.wire_body_size if msg and msg.head_complete else 0

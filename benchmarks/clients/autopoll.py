@@ -2,8 +2,12 @@
 
 The widgets talk to a recording comm (as ipywidgets' own tests do, ``widgets/tests/utils.py``),
 so no kernel or browser is needed: every ``comm.send`` is counted with its JSON and buffer bytes.
-The client connects and sends the request in the tutorial loop; auto-poll then runs on an
-asyncio loop until the body is complete.
+Messages sent in one go, without the event loop running anything in between, are one front-end
+*update* (one refresh of the views sends a message per changed widget).
+
+The inspector is built first (like an import, not timed); then the client connects and sends
+the request in the tutorial loop, and auto-poll (``Inspector.run_auto_poll()``, the coroutine
+behind the Auto-poll button) runs on an asyncio loop until the body is complete.
 """
 
 from __future__ import annotations
@@ -16,17 +20,16 @@ from typing import Any, ClassVar
 from . import explore
 from .common import ClientFailed, Outcome, Unavailable
 
-#: Gaps shorter than this between two messages make them one front-end update (one "burst").
-BURST_GAP = 0.005
-
 
 class RecordingComm:
     """A stand-in for ``comm.base_comm.BaseComm`` that only records what would be sent."""
 
     comm_id = "bench"
     kernel = "Truthy"
-    #: (time, bytes) of every message sent, shared by all widgets
-    sent: ClassVar[list[tuple[float, int]]] = []
+    messages: ClassVar[int] = 0
+    message_bytes: ClassVar[int] = 0
+    updates: ClassVar[int] = 0
+    _in_update: ClassVar[bool] = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
@@ -41,8 +44,26 @@ class RecordingComm:
         pass
 
     def send(self, data: Any = None, metadata: Any = None, buffers: Any = None) -> None:
-        size = len(json.dumps(data, default=str)) + sum(len(b) for b in buffers or ())
-        RecordingComm.sent.append((time.monotonic(), size))
+        cls = RecordingComm
+        cls.messages += 1
+        cls.message_bytes += len(json.dumps(data, default=str)) + sum(
+            len(b) for b in buffers or ())
+        if not cls._in_update:
+            cls._in_update = True
+            cls.updates += 1
+            try:  # the update ends when the loop gets control back
+                asyncio.get_running_loop().call_soon(cls._end_update)
+            except RuntimeError:
+                pass  # no loop: everything until reset() is one update
+
+    @classmethod
+    def _end_update(cls) -> None:
+        cls._in_update = False
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.messages = cls.message_bytes = cls.updates = 0
+        cls._in_update = False
 
 
 def _install_comm() -> None:
@@ -56,40 +77,11 @@ def _install_comm() -> None:
     Widget.comm.klass = RecordingComm  # type: ignore[attr-defined]
 
 
-def _start_auto_poll(insp: Any) -> None:
-    """Switch auto-poll on through whichever public entry point the inspector has."""
-    for name in ("start_auto_poll", "auto_poll_on"):
-        if callable(getattr(insp, name, None)):
-            getattr(insp, name)()
-            return
-    for name in ("auto_poll_button", "auto_poll_toggle", "auto_button"):
-        toggle = getattr(insp, name, None)
-        if toggle is not None and hasattr(toggle, "value"):
-            toggle.value = True
-            return
-    if isinstance(getattr(insp, "auto_poll", None), bool):
-        insp.auto_poll = True
-        return
-    raise Unavailable("Inspector has no auto-poll entry point the benchmark knows "
-                      "(start_auto_poll(), auto_poll_button.value or auto_poll = True)")
-
-
-async def _download(insp: Any, client: Any, timeout: float) -> None:
-    _, Status = explore.load()
-    _start_auto_poll(insp)
-    deadline = time.monotonic() + timeout
-    while client.get_status() == Status.BODY:
-        if time.monotonic() > deadline:
-            raise ClientFailed("auto-poll did not finish the body in time")
-        await asyncio.sleep(0.001)
-    stop = getattr(insp, "stop_auto_poll", None)
-    if callable(stop):
-        stop()
-    await asyncio.sleep(0)
-
-
-def _bursts(times: list[float]) -> int:
-    return sum(1 for a, b in zip([-1.0, *times], times, strict=False) if b - a > BURST_GAP)
+async def _auto_poll(insp: Any, timeout: float) -> None:
+    run = getattr(insp, "run_auto_poll", None)
+    if not callable(run):
+        raise Unavailable("Inspector has no run_auto_poll() coroutine")
+    await asyncio.wait_for(run(), timeout)
 
 
 def run(host: str, port: int, path: str, count: int) -> Outcome:
@@ -102,21 +94,20 @@ def run(host: str, port: int, path: str, count: int) -> Outcome:
     client = explore.make_client()
     try:
         insp = Inspector(client)
+        RecordingComm.reset()
+        start = time.perf_counter()
         explore.connect(client, host, port)
         total = 0
         for _ in range(count):
-            RecordingComm.sent.clear()
             explore.start_request(client, path)
             length = client.get_response_body_length()
-            start = time.monotonic()
-            asyncio.run(_download(insp, client, timeout=600))
-            elapsed = time.monotonic() - start
+            asyncio.run(_auto_poll(insp, timeout=600))
             if client.get_status() != Status.CONNECTED:
                 raise ClientFailed(f"status {client.get_status()!r} after auto-poll")
             total += length
-        times = [t for t, _ in RecordingComm.sent]
-        return Outcome(total, extra={
-            "messages": len(times), "message_bytes": sum(n for _, n in RecordingComm.sent),
-            "bursts": _bursts(times), "download_seconds": elapsed})
+        elapsed = time.perf_counter() - start
+        return Outcome(total, elapsed, extra={
+            "messages": RecordingComm.messages, "message_bytes": RecordingComm.message_bytes,
+            "updates": RecordingComm.updates})
     finally:
         client.close()

@@ -39,10 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ImportError) as exc:
         print(f"demo server: cannot start: {exc}", file=sys.stderr)
         return 1
-    print(f"Serving {server.url}/ (routes at {server.url}/, Ctrl-C to stop)", flush=True)
-    if server.ca_path is not None:
-        print(f"CA certificate: {server.ca_path}", flush=True)
     try:
+        print(f"Serving {server.url}/ (the route table is at /; Ctrl-C to stop)", flush=True)
+        if server.ca_path is not None:
+            print(f"CA certificate: {server.ca_path}", flush=True)
         threading.Event().wait()  # until Ctrl-C; the server runs in its own threads
     except KeyboardInterrupt:
         print("Stopping.", flush=True)

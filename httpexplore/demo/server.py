@@ -38,9 +38,10 @@ __all__ = ["DemoServer"]
 
 log = logging.getLogger("httpexplore.demo")
 
+_BUSY_BODY = b"too many connections; try again\n"
 _BUSY = head_bytes(503, [("Content-Type", "text/plain; charset=utf-8"),
-                         ("Content-Length", "32"), ("Connection", "close"),
-                         ("Retry-After", "1")]) + b"too many connections; try again\n"
+                         ("Content-Length", str(len(_BUSY_BODY))), ("Connection", "close"),
+                         ("Retry-After", "1")]) + _BUSY_BODY
 
 
 class DemoServer:
@@ -202,26 +203,34 @@ class DemoServer:
             while not self._stop.is_set():
                 for key, _ in selector.select():
                     if key.fileobj is self._listener and not self._stop.is_set():
-                        self._accept_one()
+                        try:
+                            self._accept_one()
+                        except Exception:  # never let one client kill the accept thread
+                            log.exception("demo server: error while accepting a connection")
 
     def _accept_one(self) -> None:
         assert self._listener is not None
         try:
             sock, _ = self._listener.accept()
-        except OSError:  # the client gave up already, or no fd left: try again later
+        except BlockingIOError:  # another wake-up took it, or the client gave up already
             return
-        sock.setblocking(True)
-        # Paced writes must leave at once, and a head and body written separately must not
-        # wait for a delayed ACK (Nagle's algorithm): teaching needs the real timing.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # e.g. out of file descriptors: back off instead of spinning
+            self._stop.wait(0.05)
+            return
+        try:
+            sock.setblocking(True)
+            # Paced writes must leave at once, and a head and body written separately must
+            # not wait for a delayed ACK (Nagle's algorithm): teaching needs real timing.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._context is not None:
+                sock = self._context.wrap_socket(sock, server_side=True,
+                                                 do_handshake_on_connect=False)
+        except OSError:  # reset before we could even look at it
+            sock.close()
+            return
         with self._lock:
-            if len(self._live) >= self.max_connections:
-                busy = True
-            else:
-                busy = False
-                if self._context is not None:
-                    sock = self._context.wrap_socket(sock, server_side=True,
-                                                     do_handshake_on_connect=False)
+            busy = len(self._live) >= self.max_connections
+            if not busy:
                 thread = threading.Thread(target=self._serve, args=(sock,),
                                           name="httpexplore-demo-conn", daemon=True)
                 self._live[sock] = thread
@@ -235,8 +244,10 @@ class DemoServer:
             sock.close()
 
     def _refuse(self, sock: socket.socket) -> None:
+        # Plain HTTP gets a 503 explaining why; over TLS that would need a handshake on the
+        # accept thread, so the connection is just closed.
         with contextlib.suppress(OSError):
-            if self._context is None:
+            if not isinstance(sock, ssl.SSLSocket):
                 sock.settimeout(1.0)
                 sock.sendall(_BUSY)
         sock.close()

@@ -13,7 +13,9 @@ are only touched from the loop's thread.
 **Throttling.**  A poll can take microseconds; re-rendering the views and sending them to the
 browser takes milliseconds.  :class:`Throttle` coalesces refresh requests: the first request after
 a quiet period refreshes at once, later ones only mark the views dirty, and at most one refresh
-happens per ``interval`` (50 ms: 20 per second).  When an event loop is running, a dirty state is
+happens per ``interval`` (50 ms: 20 per second).  A refresh that takes long pushes the next one
+further out (at least four times its own duration), so drawing never takes more than about a
+fifth of the time, however slow the views are.  When an event loop is running, a dirty state is
 refreshed by a timer at the end of the interval, so the last state is always drawn; callers that
 finish a burst (a button, the end of auto-poll) call :meth:`Throttle.flush`.
 """
@@ -58,7 +60,7 @@ class Throttle:
         self._refresh = refresh
         self.interval = interval
         self._clock = clock
-        self._last = float("-inf")
+        self._next = float("-inf")  # earliest time of the next refresh
         self._timer: asyncio.TimerHandle | None = None
         self.dirty = False
         #: Refreshes performed so far.
@@ -67,7 +69,7 @@ class Throttle:
     def request(self) -> None:
         """Something changed: refresh now if the last refresh is old enough, else later."""
         self.dirty = True
-        wait = self._last + self.interval - self._clock()
+        wait = self._next - self._clock()
         if wait <= 0:
             self.flush()
         elif self._timer is None:
@@ -85,9 +87,13 @@ class Throttle:
         if not self.dirty:
             return
         self.dirty = False
-        self._last = self._clock()
+        start = self._clock()
         self.count += 1
-        self._refresh()
+        try:
+            self._refresh()
+        finally:
+            end = self._clock()
+            self._next = max(start + self.interval, end + 4 * (end - start))
 
     def cancel(self) -> None:
         """Drop a pending timer (the views are being closed)."""

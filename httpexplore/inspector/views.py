@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .._render import (Markup, escape_html, format_ms, format_size, hexdump, html_table,
                        printable, visible_crlf)
@@ -174,34 +175,51 @@ def _gap(n: int) -> str:
     return f"… {n} bytes not shown …"
 
 
+# Rendering text byte by byte is slow for binary data (every character is classified), and a
+# refresh redraws the same head again and again while a download runs: the pieces are cached,
+# keyed by their bytes (a 4 KiB key hashes in a microsecond).
+@lru_cache(maxsize=64)
+def _text(data: bytes) -> str:
+    return printable(data, keep="\n\r\t")
+
+
+@lru_cache(maxsize=64)
+def _hex(data: bytes, offset: int) -> str:
+    return hexdump(data, offset)
+
+
 def body_text(p: BodyPreview) -> str:
     """The body as text (UTF-8; invalid bytes, controls and bidi overrides shown as escapes)."""
-    text = printable(p.head, keep="\n\r\t")
+    text = _text(p.head)
     if p.complete:
         return text
     if p.tail is None:
         return f"{text}\n{_gap(p.size - len(p.head))} (the end was not kept)"
     hidden = p.tail_offset - len(p.head)
     middle = f"\n{_gap(hidden)}\n" if hidden else ""
-    return text + middle + printable(p.tail, keep="\n\r\t")
+    return text + middle + _text(p.tail)
 
 
 def body_hex(p: BodyPreview) -> str:
     """A hex dump of the preview, with true offsets on both sides of the gap."""
-    out = hexdump(p.head)
+    out = _hex(p.head, 0)
     if p.complete:
         return out
     if p.tail is None:
         return f"{out}\n{_gap(p.size - len(p.head))} (the end was not kept)"
     hidden = p.tail_offset - len(p.head)
-    # Align the tail to 16 bytes, as dumps usually are.
-    return out + (f"\n{_gap(hidden)}\n" if hidden else "\n") + hexdump(p.tail, p.tail_offset)
+    return out + (f"\n{_gap(hidden)}\n" if hidden else "\n") + _hex(p.tail, p.tail_offset)
 
 
-def _marked(data: bytes, base: int, starts: Sequence[tuple[int, int]]) -> list[str]:
-    """HTML pieces of ``data`` (body offset ``base``) split at chunk starts, alternating."""
-    cuts = [(off - base, n, size) for n, (off, size) in enumerate(starts)
-            if base <= off < base + len(data)]
+def _marked(data: bytes, base: int, starts: Sequence[tuple[int, int]]) -> str:
+    """``data`` (body offset ``base``) as HTML, split at chunk starts, alternating colours."""
+    cuts = tuple((off - base, n, size) for n, (off, size) in enumerate(starts)
+                 if base <= off < base + len(data))
+    return _marked_cuts(data, cuts)
+
+
+@lru_cache(maxsize=64)
+def _marked_cuts(data: bytes, cuts: tuple[tuple[int, int, int], ...]) -> str:
     parts: list[str] = []
     prev, index = 0, -1
     for cut, n, size in cuts:
@@ -210,7 +228,7 @@ def _marked(data: bytes, base: int, starts: Sequence[tuple[int, int]]) -> list[s
                      f"⟨chunk {n + 1}: {size:#x} = {size} bytes⟩</span>")
         prev, index = cut, n
     parts.append(_piece(data[prev:], index))
-    return parts
+    return "".join(parts)
 
 
 def _piece(data: bytes, index: int) -> str:
@@ -222,7 +240,7 @@ def _piece(data: bytes, index: int) -> str:
 
 def body_chunks(p: BodyPreview, *, chunked: bool) -> str:
     """The preview with chunk boundaries marked (chunked bodies), as HTML."""
-    head = "".join(_marked(p.head, 0, p.starts))
+    head = _marked(p.head, 0, p.starts)
     note = (f"{len(p.starts)} chunk size line{'s' if len(p.starts) != 1 else ''} seen"
             if chunked else "not chunked: the body is one run of bytes")
     parts = [f'<div style="color:#616161">{note}</div>',
@@ -233,7 +251,7 @@ def body_chunks(p: BodyPreview, *, chunked: bool) -> str:
         else:
             hidden = p.tail_offset - len(p.head)
             parts.append(f"\n{_gap(hidden)}\n" if hidden else "")
-            parts.append("".join(_marked(p.tail, p.tail_offset, p.starts)))
+            parts.append(_marked(p.tail, p.tail_offset, p.starts))
     parts.append("</pre>")
     return "".join(parts)
 
@@ -246,9 +264,11 @@ def elide(data: bytes, keep_head: int = _SEG_HEAD, keep_tail: int = _SEG_TAIL) -
     return data[:keep_head], len(data) - keep_head - keep_tail, data[-keep_tail:]
 
 
-def _segment_html(seg: Segment, newest: int) -> str:
+@lru_cache(maxsize=4096)
+def _segment_html(seg: Segment, newest: bool) -> str:
+    # Segments are frozen and the trace keeps the same objects: each is escaped once.
     colour = LABEL_COLOURS.get(seg.label, "#eeeeee")
-    outline = ";outline:2px solid #1565c0" if seg.record == newest else ""
+    outline = ";outline:2px solid #1565c0" if newest else ""
     title = f"{seg.label} · {seg.size} bytes at offset {seg.offset} · step {seg.record}"
     if seg.note:
         title += f" · {seg.note}"
@@ -266,14 +286,22 @@ def _segment_html(seg: Segment, newest: int) -> str:
 
 
 def _merge_omitted(segments: Sequence[Segment]) -> list[Segment]:
+    """Runs of ``omitted`` segments (one per step past the recorder's cap) as one each."""
     out: list[Segment] = []
-    for seg in segments:
-        if out and seg.label == "omitted" and out[-1].label == "omitted":
-            last = out[-1]
-            out[-1] = Segment(direction=last.direction, label="omitted", data=b"",
-                              record=seg.record, offset=last.offset, size=last.size + seg.size,
-                              connection=last.connection)
-        else:
+    run: list[Segment] = []
+    for seg in (*segments, None):
+        if seg is not None and seg.label == "omitted":
+            run.append(seg)
+            continue
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            first = run[0]
+            out.append(Segment(direction=first.direction, label="omitted", data=b"",
+                               record=run[-1].record, offset=first.offset,
+                               size=sum(r.size for r in run), connection=first.connection))
+        run = []
+        if seg is not None:
             out.append(seg)
     return out
 
@@ -285,7 +313,7 @@ def _direction_html(name: str, segments: Sequence[Segment], newest: int) -> str:
         if budget <= 0:
             skipped += seg.size
             continue
-        parts.append(_segment_html(seg, newest))
+        parts.append(_segment_html(seg, seg.record == newest))
         budget -= min(len(seg.data), _SEG_HEAD + _SEG_TAIL) + 8
     if skipped:
         parts.append(f'<i style="color:#616161">\n… {skipped} more bytes on the wire …</i>')
@@ -321,19 +349,23 @@ def _events_text(events: Sequence[str]) -> str:
     return ", ".join(out)
 
 
+@lru_cache(maxsize=1024)
+def _timeline_cells(row: TimelineRow, number: int) -> tuple[Markup, ...]:
+    # Rows are frozen: each is escaped once, not at every refresh of a long download.
+    change = (status_text(row.status_after) if row.status_after is row.status_before
+              else f"{row.status_before.name} → {row.status_after.name}")
+    cells = (number, row.op, format_ms(row.start_ms), format_ms(row.duration_ms), change,
+             _result_text(row.result), row.sent or "", row.received or "", row.body or "",
+             _events_text(row.events))
+    return tuple(Markup(escape_html(str(c))) for c in cells)
+
+
 def timeline_html(rows: Sequence[TimelineRow], base: int, current: int,
                   limit: int = TIMELINE_ROWS) -> str:
     """One row per step from ``base`` to ``current`` (the last ``limit`` of them); steps are
     numbered from ``base``, the row of ``current`` is highlighted."""
     first = max(base, current - limit + 1)
-    body = []
-    for pos in range(first, current + 1):
-        r = rows[pos]
-        change = (status_text(r.status_after) if r.status_after is r.status_before
-                  else f"{r.status_before.name} → {r.status_after.name}")
-        body.append((pos - base, r.op, format_ms(r.start_ms), format_ms(r.duration_ms), change,
-                     _result_text(r.result), r.sent or "", r.received or "", r.body or "",
-                     _events_text(r.events)))
+    body = [_timeline_cells(rows[pos], pos - base) for pos in range(first, current + 1)]
     note = f"{first - base} earlier steps not shown" if first > base else ""
     table = html_table(("#", "call", "at", "took", "status", "returned", "sent", "received",
                         "body", "events"), body, cls="hx-table", caption=note)

@@ -121,8 +121,10 @@ class Inspector(widgets.VBox):
                  headers: Sequence[str] | None = None, tls_options: TLSOptions | None = None,
                  interval: float = 0.0, refresh_interval: float = 0.05) -> None:
         client = client if client is not None else HTTPClient()
-        own = not isinstance(client.trace, Trace)
-        trace: Trace = Trace(client) if own else client.trace
+        if not isinstance(client.trace, Trace):
+            # No recorder yet: attach one, as the client's own (others may read it too).
+            client.trace = Trace(client)
+        trace: Trace = client.trace
         controls = self._build_controls(client, trace, url, headers, interval)
         view = self._build_views()
         super().__init__(children=[*controls, *view])
@@ -131,7 +133,6 @@ class Inspector(widgets.VBox):
         self.client = client
         #: The recorder the views read.
         self.trace = trace
-        self._own_trace = own
         self._tls = tls_options
         self._base = 0              # trace position shown as step 0 (moves on Reset)
         self._follow = True         # the history slider tracks the newest step
@@ -356,6 +357,8 @@ class Inspector(widgets.VBox):
             asyncio.run(self.run_auto_poll())
             return None
         self._task = loop.create_task(self.run_auto_poll())
+        self._set_toggle(True)
+        self._update_buttons()
         return self._task
 
     def stop_auto_poll(self) -> None:
@@ -637,8 +640,6 @@ class Inspector(widgets.VBox):
             self.stop_auto_poll()
             self._throttle.cancel()
             client.off_poll(self._on_record)
-            if self._own_trace:
-                self.trace.detach()
             for child in self._descendants():
                 child.close()
         super().close()

@@ -300,7 +300,7 @@ def notebook(jupyter_server: JupyterServer,
 
 @pytest.fixture
 def page(browser, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    ctx = browser.new_context(viewport={"width": 1280, "height": 2400})
     ctx.set_default_timeout(UI_TIMEOUT_MS)
     blocked: list[str] = []
     ctx.route(NOT_LOOPBACK, lambda route: (blocked.append(route.request.url), route.abort()))

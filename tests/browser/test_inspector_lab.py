@@ -172,3 +172,50 @@ def test_auto_poll_completes_download(lab, notebook, artifacts: Path):
     expect(status).to_contain_text("200 OK")
     expect(auto).not_to_have_class(re.compile(r"\bmod-active\b"))  # switched itself off
     root.screenshot(path=str(artifacts / "inspector-auto-widget.png"))
+
+
+# Whether a user can actually see an element: a box of its own, and the point just inside its
+# top-left corner is not clipped away by a scrolling ancestor or covered by something else.
+_ON_SCREEN_JS = """e => {
+  // Scroll only the notebook's own scroller (the first scrollable ancestor outside the
+  // inspector); scrollIntoView() would also scroll JupyterLab's overflow:hidden shell.
+  let sc = e.closest(".hx-inspector").parentElement;
+  while (sc && !(sc.scrollHeight > sc.clientHeight
+                 && /(auto|scroll)/.test(getComputedStyle(sc).overflowY))) sc = sc.parentElement;
+  if (sc) sc.scrollTop += e.getBoundingClientRect().top - sc.getBoundingClientRect().top - 40;
+  const r = e.getBoundingClientRect();
+  if (r.width < 2 || r.height < 2)
+    return `${r.width.toFixed(0)}x${r.height.toFixed(0)} px box`;
+  const x = r.left + Math.min(8, r.width / 2), y = r.top + Math.min(8, r.height / 2);
+  const hit = document.elementFromPoint(x, y);
+  if (hit && (hit === e || e.contains(hit))) return "";
+  const by = hit ? (hit.closest("[class*=hx-]") || hit) : null;
+  return "not visible at its own position (clipped by an ancestor or covered by "
+    + (by ? by.tagName.toLowerCase() + "." + [...by.classList].join(".") : "nothing") + ")";
+}"""
+
+VIEWS = (".hx-status", ".hx-history", ".hx-headers", ".hx-body-count", ".hx-body",
+         ".hx-wire", ".hx-diagram", ".hx-timeline", ".hx-waterfall")
+
+
+def test_every_view_is_on_screen(lab, notebook, artifacts: Path):
+    root = open_inspector(lab, notebook, "/chunked?chunks=4&size=64")
+    status = root.locator(".hx-status")
+    click_until(root.locator("button.hx-poll"), status, STATUS_CONNECTED)
+    root.locator("button.hx-request").click()
+    expect(status).to_contain_text(STATUS_REQUESTING)
+    root.locator("button.hx-auto").click()
+    expect(status).to_contain_text(STATUS_CONNECTED)
+    expect(root.locator(".hx-body-count")).to_have_text("256 bytes")
+    expect(root.locator(".hx-diagram svg")).to_have_count(1)
+    expect(root.locator(".hx-wire")).to_contain_text("GET /chunked")
+
+    problems = {}
+    for sel in VIEWS:
+        expect(root.locator(sel)).to_have_count(1)
+        why = root.locator(sel).evaluate(_ON_SCREEN_JS)
+        if why:
+            problems[sel] = why
+    root.screenshot(path=str(artifacts / "inspector-views-widget.png"))
+    assert not problems, "views a learner cannot see:\n" + "\n".join(
+        f"  {sel}: {why}" for sel, why in problems.items())

@@ -15,6 +15,8 @@ socket (ResourceWarning) or an exception escaping a server thread fails the test
 from __future__ import annotations
 
 import contextlib
+import datetime
+import functools
 import select
 import socket
 import ssl
@@ -22,6 +24,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+
+import trustme
 
 from httpexplore import Error, HTTPClient, Method, PollRecord, Status, TLSOptions
 from httpexplore.transport import Phase, ScriptedTransport, ScriptStep
@@ -278,6 +282,7 @@ class LoopbackServer:
         self.requests: list[bytes] = []
         self.errors: list[BaseException] = []
         self.tls_errors: list[BaseException] = []
+        self.client_gone = 0  # sends that failed because the client had closed already
         self.sni: list[str | None] = []
         self._listener: socket.socket | None = None
         self._threads: list[threading.Thread] = []
@@ -379,14 +384,17 @@ def respond(*responses: bytes, close: bool = False, linger_reset: bool = False) 
         for response in responses:
             if not server.read(conn):
                 return
-            conn.sendall(response)
+            try:
+                conn.sendall(response)
+            except (BrokenPipeError, ConnectionResetError):
+                server.client_gone += 1  # the client gave up first (e.g. a refused head)
+                return
         if linger_reset:
             reset_close(conn)
             return
         if close:
-            conn.shutdown(socket.SHUT_WR)
-            drain(conn)
-            return
+            with contextlib.suppress(OSError):  # ENOTCONN if the client has closed already
+                conn.shutdown(socket.SHUT_WR)
         drain(conn)  # keep-alive: wait for further requests (unexpected) or the client's close
 
     return handler
@@ -407,3 +415,39 @@ def serving(*responses: bytes, **kwargs: object) -> Iterator[LoopbackServer]:
     with LoopbackServer(respond(*responses, close=close, linger_reset=linger),
                         **kwargs) as server:
         yield server
+
+
+# TLS --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Certs:
+    """Certificates generated at test time with trustme (ECDSA, so it is fast)."""
+
+    ca_pem: bytes
+    good: trustme.LeafCert          # localhost, 127.0.0.1, ::1, cn.example.test
+    expired: trustme.LeafCert
+    wrong_host: trustme.LeafCert    # only wrong.example.test
+    untrusted: trustme.LeafCert     # issued by a CA the client does not trust
+    self_signed: trustme.CA         # a CA certificate served as the leaf
+
+    def context(self, leaf: trustme.LeafCert | trustme.CA) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        if isinstance(leaf, trustme.CA):
+            with leaf.cert_pem.tempfile() as cert, leaf.private_key_pem.tempfile() as key:
+                ctx.load_cert_chain(cert, key)
+        else:
+            leaf.configure_cert(ctx)
+        return ctx
+
+
+@functools.cache
+def certs() -> Certs:
+    ca = trustme.CA()
+    past = datetime.datetime(2001, 1, 1, tzinfo=datetime.timezone.utc)
+    return Certs(
+        ca_pem=ca.cert_pem.bytes(),
+        good=ca.issue_cert("localhost", "127.0.0.1", "::1", "cn.example.test"),
+        expired=ca.issue_cert("localhost", "127.0.0.1", not_before=past - datetime.timedelta(
+            days=30), not_after=past),
+        wrong_host=ca.issue_cert("wrong.example.test"),
+        untrusted=trustme.CA().issue_cert("localhost", "127.0.0.1"),
+        self_signed=trustme.CA())

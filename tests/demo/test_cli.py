@@ -39,7 +39,9 @@ def stop(child: subprocess.Popen[str]) -> tuple[int, str]:
 def test_module_runs_and_stops_on_ctrl_c() -> None:
     child, lines = run_until_url("--port", "0")
     try:
-        match = re.fullmatch(r"Serving http://127\.0\.0\.1:(\d+)/ .*Ctrl-C to stop\)\n", lines[0])
+        match = re.fullmatch(
+            r"Serving http://127\.0\.0\.1:(\d+)/ \(the route table is at /; Ctrl-C to stop\)\n",
+            lines[0])
         assert match, lines
         conn = http.client.HTTPConnection("127.0.0.1", int(match[1]), timeout=10)
         conn.request("GET", "/status/200")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
+
+from demokit import Connect
 
 from httpexplore.demo import content
 
@@ -15,7 +18,7 @@ def get(path: str, *extra: bytes, version: bytes = b"HTTP/1.1", method: bytes = 
         extra) + b"\r\n"
 
 
-def test_chunk_size_lines_exact(raw) -> None:
+def test_chunk_size_lines_exact(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/chunked?chunks=3&size=20"))
     head = conn.read_head()
@@ -27,14 +30,14 @@ def test_chunk_size_lines_exact(raw) -> None:
     assert conn.read_exact(len(expected)) == expected
 
 
-def test_hex_chunk_sizes_are_lowercase_hex(raw) -> None:
+def test_hex_chunk_sizes_are_lowercase_hex(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/chunked?chunks=1&size=255"))
     conn.read_head()
     assert conn.read_until(b"\r\n") == b"ff\r\n"
 
 
-def test_trailers_after_last_chunk(raw) -> None:
+def test_trailers_after_last_chunk(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/trailers"))
     head = conn.read_head()
@@ -51,7 +54,7 @@ def test_trailers_after_last_chunk(raw) -> None:
     assert len(sizes) == 3
 
 
-def test_close_delimited_ends_with_close(raw) -> None:
+def test_close_delimited_ends_with_close(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/close"))
     data = conn.read_to_eof()
@@ -61,7 +64,7 @@ def test_close_delimited_ends_with_close(raw) -> None:
     assert body.endswith(b"by seeing the close.\n")
 
 
-def test_early_hints_then_final(raw) -> None:
+def test_early_hints_then_final(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/early-hints?delay=0"))
     assert conn.read_head() == (b"HTTP/1.1 103 Early Hints\r\n"
@@ -71,13 +74,13 @@ def test_early_hints_then_final(raw) -> None:
     assert body == b"The final response, sent after 103 Early Hints.\n"
 
 
-def test_no_interim_response_for_http10(raw) -> None:
+def test_no_interim_response_for_http10(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/early-hints?delay=0", version=b"HTTP/1.0"))
     assert conn.read_to_eof().startswith(b"HTTP/1.1 200 OK\r\n")
 
 
-def test_expect_100_continue(raw) -> None:
+def test_expect_100_continue(raw: Connect) -> None:
     conn = raw()
     conn.send(b"POST /continue HTTP/1.1\r\n" + HOST +
               b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n")
@@ -90,7 +93,7 @@ def test_expect_100_continue(raw) -> None:
                     b'  "received": 5\n}\n')
 
 
-def test_expect_100_continue_refused_before_body(raw) -> None:
+def test_expect_100_continue_refused_before_body(raw: Connect) -> None:
     conn = raw()
     conn.send(b"POST /continue?max=3 HTTP/1.1\r\n" + HOST +
               b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n")
@@ -100,7 +103,7 @@ def test_expect_100_continue_refused_before_body(raw) -> None:
     assert b"100 Continue" not in data
 
 
-def test_expect_100_continue_with_chunked_request_body(raw) -> None:
+def test_expect_100_continue_with_chunked_request_body(raw: Connect) -> None:
     conn = raw()
     conn.send(b"POST /continue HTTP/1.1\r\n" + HOST +
               b"Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n")
@@ -110,7 +113,7 @@ def test_expect_100_continue_with_chunked_request_body(raw) -> None:
     assert b'"received": 5' in body
 
 
-def test_head_has_no_body_and_connection_stays_usable(raw) -> None:
+def test_head_has_no_body_and_connection_stays_usable(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/bytes/1000", method=b"HEAD") + get("/bytes/3?kind=text"))
     head = conn.read_head()
@@ -121,7 +124,7 @@ def test_head_has_no_body_and_connection_stays_usable(raw) -> None:
     assert body == b"000"
 
 
-def test_head_of_chunked_route_sends_no_last_chunk(raw) -> None:
+def test_head_of_chunked_route_sends_no_last_chunk(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/chunked", method=b"HEAD") + get("/status/201"))
     head = conn.read_head()
@@ -129,7 +132,7 @@ def test_head_of_chunked_route_sends_no_last_chunk(raw) -> None:
     assert conn.read_head().startswith(b"HTTP/1.1 201 Created\r\n")
 
 
-def test_pipelined_requests_answered_in_order(raw) -> None:
+def test_pipelined_requests_answered_in_order(raw: Connect) -> None:
     conn = raw()
     paths = ["/delay/0.2", "/status/202", "/bytes/5?kind=text", "/delay/0", "/status/404"]
     conn.send(b"".join(get(p) for p in paths))
@@ -140,7 +143,7 @@ def test_pipelined_requests_answered_in_order(raw) -> None:
     assert statuses == [b"200", b"202", b"200", b"200", b"404"]
 
 
-def test_keep_alive_reuses_one_connection(raw) -> None:
+def test_keep_alive_reuses_one_connection(raw: Connect) -> None:
     conn = raw()
     for i in range(5):
         conn.send(get(f"/bytes/{i}?kind=text"))
@@ -149,7 +152,7 @@ def test_keep_alive_reuses_one_connection(raw) -> None:
         assert body == content.payload(i)
 
 
-def test_connection_close_is_honoured(raw) -> None:
+def test_connection_close_is_honoured(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/bytes/4?kind=text", b"Connection: close\r\n") + get("/status/200"))
     data = conn.read_to_eof()
@@ -157,7 +160,7 @@ def test_connection_close_is_honoured(raw) -> None:
     assert b"\r\nConnection: close\r\n\r\n0000" in data
 
 
-def test_http10_request_gets_close_delimited_body_instead_of_chunked(raw) -> None:
+def test_http10_request_gets_close_delimited_body_instead_of_chunked(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/chunked?chunks=2&size=4", version=b"HTTP/1.0"))
     data = conn.read_to_eof()
@@ -166,7 +169,7 @@ def test_http10_request_gets_close_delimited_body_instead_of_chunked(raw) -> Non
                     b"000000 a")
 
 
-def test_http10_request_needs_no_host_and_closes(raw) -> None:
+def test_http10_request_needs_no_host_and_closes(raw: Connect) -> None:
     conn = raw()
     conn.send(b"GET /bytes/2?kind=text HTTP/1.0\r\n\r\n")
     data = conn.read_to_eof()
@@ -174,7 +177,7 @@ def test_http10_request_needs_no_host_and_closes(raw) -> None:
     assert data.endswith(b"Content-Length: 2\r\nConnection: close\r\n\r\n00")
 
 
-def test_http10_route_sends_http10_status_line_then_closes(raw) -> None:
+def test_http10_route_sends_http10_status_line_then_closes(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/http10"))
     data = conn.read_to_eof()
@@ -182,7 +185,7 @@ def test_http10_route_sends_http10_status_line_then_closes(raw) -> None:
     assert data.endswith(b"\r\n\r\nAn HTTP/1.0 response: the connection closes after this body.\n")
 
 
-def test_echo_is_byte_exact(raw) -> None:
+def test_echo_is_byte_exact(raw: Connect) -> None:
     request = (b"POST /echo HTTP/1.1\r\nhOsT: demo\r\nX-Odd-Case:  spaced value\t\r\n"
                b"Content-Length: 14\r\n\r\nhello\x00\xff\r\nworld")
     conn = raw()
@@ -191,7 +194,7 @@ def test_echo_is_byte_exact(raw) -> None:
     assert body == request
 
 
-def test_echo_keeps_chunked_request_framing(raw) -> None:
+def test_echo_keeps_chunked_request_framing(raw: Connect) -> None:
     request = (b"PUT /echo HTTP/1.1\r\nHost: demo\r\nTransfer-Encoding: chunked\r\n\r\n"
                b"4\r\nwiki\r\n5;name=value\r\npedia\r\n0\r\nX-Trailer: yes\r\n\r\n")
     conn = raw()
@@ -200,14 +203,14 @@ def test_echo_keeps_chunked_request_framing(raw) -> None:
     assert body == request
 
 
-def test_echo_accepts_bare_lf_and_leading_empty_line(raw) -> None:
+def test_echo_accepts_bare_lf_and_leading_empty_line(raw: Connect) -> None:
     conn = raw()
     conn.send(b"\r\nGET /echo HTTP/1.1\nHost: demo\n\n")
     _, body = conn.read_response()
     assert body == b"GET /echo HTTP/1.1\nHost: demo\n\n"
 
 
-def test_changelog_chunks_arrive_over_time(raw) -> None:
+def test_changelog_chunks_arrive_over_time(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/ChangeLog-5.php"))
     conn.read_head()
@@ -218,11 +221,11 @@ def test_changelog_chunks_arrive_over_time(raw) -> None:
         sizes.append(size)
     assert len(sizes) == 8
     assert sum(sizes) == len(content.changelog())
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.03
 
 
-def test_slow_head_trickles(raw) -> None:
+def test_slow_head_trickles(raw: Connect) -> None:
     conn = raw()
     conn.send(get("/slow-head?delay=0.4"))
     start = time.monotonic()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import select
 import socket
 import threading
 import time
@@ -116,18 +117,17 @@ def slowloris(srv: DemoServer, outcomes: list[str]) -> None:
     with socket.create_connection((srv.host, srv.port), timeout=10) as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
         try:
-            while time.monotonic() - start < 10:
+            while time.monotonic() - start < 30:
+                if select.select([sock], [], [], 0.2)[0]:
+                    break  # the server answered (or closed)
                 sock.sendall(b"X-Drip: 1\r\n")
-                time.sleep(0.2)
-        except OSError:
-            pass  # the server closed on us: expected
-        data = b""
-        try:
+            answered = time.monotonic() - start
+            data = b""
             while chunk := sock.recv(65536):
                 data += chunk
-        except OSError:
-            pass
-    outcomes.append(f"{data[9:12].decode() or 'closed'} after {time.monotonic() - start:.1f}s")
+        except OSError as exc:
+            answered, data = time.monotonic() - start, type(exc).__name__.encode()
+    outcomes.append(f"{data[9:12].decode() or data.decode()} after {answered:.1f}s")
 
 
 @pytest.mark.slow
@@ -170,7 +170,8 @@ def test_load_with_hostile_clients() -> None:
     assert set(outcomes) <= {"400", "414", "431", "ConnectionResetError"}, outcomes
     assert outcomes.count("ConnectionResetError") < len(outcomes) // 10
     assert [o.split()[0] for o in slow_outcomes] == ["408"] * 5
-    assert all(float(o.split()[-1][:-1]) < 5 for o in slow_outcomes)
+    # request_timeout is 2 s; the margin is for scheduling 400 threads on a busy machine.
+    assert all(float(o.split()[-1][:-1]) < 10 for o in slow_outcomes)
     # Bounded: one thread per open connection (200 clients + 9 attackers at most) plus the
     # accept thread; memory grows by thread stacks and buffers only.
     assert peak["demo"] <= 200 + 9 + 1

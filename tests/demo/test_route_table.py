@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from demokit import Fetch
+
 from httpexplore.demo import route_table
 
 EXPECTED_PATHS = [
@@ -51,7 +53,7 @@ def test_json_form() -> None:
     assert by_path["/echo"]["methods"] is None
 
 
-def test_served_pages_match_the_table(fetch) -> None:
+def test_served_pages_match_the_table(fetch: Fetch) -> None:
     _, body = fetch("/routes.json")
     assert body.decode() == route_table().to_json() + "\n"
     _, page = fetch("/")

@@ -8,6 +8,7 @@ import socket
 import ssl
 import sys
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,7 +23,7 @@ def client_context(ca_pem: bytes | None) -> ssl.SSLContext:
 
 
 @pytest.fixture(scope="module")
-def tls_server():
+def tls_server() -> Iterator[DemoServer]:
     with DemoServer(tls=True) as srv:
         yield srv
 
@@ -42,6 +43,18 @@ def test_https_verifies_with_exposed_ca(tls_server: DemoServer, host: str) -> No
         assert conn.sock.selected_alpn_protocol() in (None, "http/1.1")
     finally:
         conn.close()
+
+
+def test_https_on_ipv6_loopback_verifies() -> None:
+    with DemoServer(tls=True, host="::1") as srv:
+        assert srv.url == f"https://[::1]:{srv.port}"
+        conn = http.client.HTTPSConnection("::1", srv.port, timeout=5,
+                                           context=client_context(srv.ca_pem))
+        try:
+            conn.request("GET", "/status/200")
+            assert conn.getresponse().status == 200
+        finally:
+            conn.close()
 
 
 def test_ca_path_is_a_pem_file_with_the_ca(tls_server: DemoServer) -> None:

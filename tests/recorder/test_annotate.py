@@ -3,6 +3,8 @@ agreement with h11 (the parser of record)."""
 
 from __future__ import annotations
 
+import itertools
+
 import h11
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -115,7 +117,7 @@ def test_lines_split_across_reads_are_labelled_once_complete() -> None:
     (b"\r\nHTTP/1.1 200 OK\r\n\r\n", "not a status line"),
 ])
 def test_malformed_input_is_labelled_invalid_not_raised(response: bytes, why: str) -> None:
-    sc, segs = scan([GET], [response])
+    _sc, segs = scan([GET], [response])
     assert wire_of(segs, "received") == response
     bad = [s for s in segs if s.label == "invalid"]
     assert bad and why in bad[0].note
@@ -130,7 +132,7 @@ def test_omitted_bytes_keep_content_length_in_step_and_lose_chunked() -> None:
     sc.feed(3, b"", b"x")  # after the body: nothing outstanding
     assert [(s.label, s.size) for s in sc.received.out[-2:]] == [("omitted", 8),
                                                                   ("unsolicited", 1)]
-    sc2, segs = scan([GET], [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"])
+    sc2, _segs = scan([GET], [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"])
     sc2.received.omit(100, 2)
     sc2.feed(3, b"", b"more")
     assert [s.label for s in sc2.received.out[-2:]] == ["omitted", "unparsed"]
@@ -197,7 +199,7 @@ def responses(draw: st.DrawFn) -> tuple[bytes, bytes, bytes, str]:
 
 def splits(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(points)]
 
 
 def h11_view(request: bytes, response: bytes) -> tuple[list[tuple[int, int]], int, int]:
