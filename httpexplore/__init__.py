@@ -6,13 +6,29 @@ ipywidgets (the inspector lives in :mod:`httpexplore.inspector` and is loaded on
 
 from __future__ import annotations
 
-from .client import HTTPClient
+from typing import Any
+
+from .client import HTTPClient, __version__
 from .errors import Error
 from .records import CycleInfo, EventInfo, PollRecord
 from .status import Method, ResponseCode, Status
 from .tls import TLSOptions
+from .trace import Trace
 
-__version__ = "0.1.0"
+# The package root wires the layers together, so that imports inside the package go one way
+# (inspector → trace → client): a new client records by default, and ``client.inspect()`` loads
+# ipywidgets only when called.
+HTTPClient.recorder_factory = Trace
+
+
+def _inspect(self: HTTPClient, **options: Any) -> Any:
+    """Open an :class:`~httpexplore.inspector.Inspector` on this client (imports ipywidgets)."""
+    from .inspector import Inspector
+
+    return Inspector(self, **options)
+
+
+HTTPClient.inspect = _inspect  # type: ignore[attr-defined]
 
 # Godot's global Error constants, so tutorial code reads the same: ``assert err == OK``.
 OK = Error.OK
@@ -30,5 +46,5 @@ __all__ = [
     "ERR_BUSY", "ERR_CANT_CONNECT", "ERR_CANT_RESOLVE", "ERR_CONNECTION_ERROR",
     "ERR_INVALID_DATA", "ERR_INVALID_PARAMETER", "ERR_UNAVAILABLE", "ERR_UNCONFIGURED",
     "FAILED", "OK", "CycleInfo", "Error", "EventInfo", "HTTPClient", "Method", "PollRecord",
-    "ResponseCode", "Status", "TLSOptions", "__version__",
+    "ResponseCode", "Status", "TLSOptions", "Trace", "__version__",
 ]
