@@ -392,7 +392,7 @@ class Inspector(widgets.VBox):
             self.stop_auto_poll()
 
     def _set_toggle(self, value: bool) -> None:
-        with self._quietly():
+        with self._quietly(), self.auto_button.hold_sync():
             self.auto_button.value = value
             self.auto_button.icon = "stop" if value else "play"
 
@@ -448,7 +448,7 @@ class Inspector(widgets.VBox):
     def _position(self) -> int | None:
         n = self.steps
         slider = self.history_slider
-        with self._quietly():
+        with self._quietly(), slider.hold_sync():  # one message, not one per trait
             slider.max = max(n - 1, 0)
             if self._follow or slider.value > slider.max:
                 slider.value = slider.max
@@ -566,8 +566,9 @@ class Inspector(widgets.VBox):
                              ("poll10", self.poll10_button), ("read", self.read_button),
                              ("auto", self.auto_button), ("reset", self.reset_button)):
             why = reasons[name]
-            button.disabled = bool(why)
-            button.tooltip = printable(why) if why else _TOOLTIPS[name]
+            with button.hold_sync():
+                button.disabled = bool(why)
+                button.tooltip = printable(why) if why else _TOOLTIPS[name]
 
     # ------------------------------------------------------------------ text output ------
     def _request_line(self) -> str:

@@ -30,7 +30,7 @@ UA = f"User-Agent: httpexplore/{httpexplore.__version__}"
 
 def connected(incoming: list[object] | None = None, **kwargs: object
               ) -> tuple[HTTPClient, RecordingTransport]:
-    client, transport = scripted_client(incoming or [], **kwargs)  # type: ignore[arg-type]
+    client, transport = scripted_client(incoming or [], **kwargs)
     assert client.connect_to_host("example.com", 80) is OK
     client.poll()
     client.poll()
@@ -108,7 +108,7 @@ def test_enum_values_match_godot() -> None:
         "OK": 0, "FAILED": 1, "ERR_UNAVAILABLE": 2, "ERR_UNCONFIGURED": 3, "ERR_FILE_EOF": 18,
         "ERR_CANT_CONNECT": 25, "ERR_CANT_RESOLVE": 26, "ERR_CONNECTION_ERROR": 27,
         "ERR_INVALID_DATA": 30, "ERR_INVALID_PARAMETER": 31, "ERR_BUSY": 44, "ERR_BUG": 47}
-    assert HTTPClient.STATUS_BODY == 7 and HTTPClient.METHOD_PATCH == 8  # type: ignore[attr-defined]
+    assert HTTPClient.STATUS_BODY == 7 and HTTPClient.METHOD_PATCH == 8
     assert httpexplore.OK == 0 and httpexplore.ERR_CANT_RESOLVE == 26
 
 

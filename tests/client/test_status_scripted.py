@@ -315,7 +315,7 @@ def test_close_from_every_status_resets_to_disconnected(target: Status,
         incoming = [EOF]
     elif target is S.BODY:
         incoming = [HEAD_5 + b"he"]
-    client, transport = scripted_client(incoming, resolve_steps=2, **kwargs)  # type: ignore[arg-type]
+    client, transport = scripted_client(incoming, resolve_steps=2, **kwargs)
     client.set_http_proxy("proxy.test", 3128)
     if target is not S.DISCONNECTED:
         tls = TLSOptions.client_unsafe() if target is S.TLS_HANDSHAKE_ERROR else None

@@ -17,9 +17,17 @@ Cells follow nbval's markers, read with nbval's own parser so the two never disa
   is how cells that would reach the internet are kept out of generated outputs.
 * ``# NBVAL_RAISES_EXCEPTION`` (or tag ``raises-exception``): an error is expected and stored.
 
+Widgets: a cell that displays one must be ``# NBVAL_IGNORE_OUTPUT`` (its display carries a new
+model id every run).  Only the display's text form is stored: no widget view and no widget state.
+A stored view without its state reads "Error displaying widget: model not found" when the
+notebook is reopened, and the state (hundreds of KiB, new ids every run) would make every run a
+large diff; the text form (the widget's ``repr``) reads well on a static page, and running the
+cell brings the live widget back.
+
 Anything else that goes wrong fails loudly (exit status 1, the cell and its traceback printed):
-an unexpected exception, a cell timeout, a dead kernel, or output on stderr (warnings would make
-the stored outputs differ from the next run).  Each notebook's run time is printed.
+an unexpected exception, a cell timeout, a dead kernel, output on stderr (warnings would make
+the stored outputs differ from the next run), or a widget display in a checked cell.  Each
+notebook's run time is printed.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ NOTEBOOKS = ROOT / "notebooks"
 CELL_TIMEOUT = 120  # seconds, the same as the Makefile's --nbval-cell-timeout
 STARTUP_TIMEOUT = 60
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _SKIP_TAGS = frozenset({"nbval-skip", "skip-execution"})
 _RAISES_TAGS = frozenset({"nbval-raises-exception", "raises-exception"})
 
@@ -117,16 +126,32 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _stderr_problems(nb: Any) -> list[str]:
+def _problems(nb: Any) -> list[str]:
+    """Outputs that would make strict nbval fail on the next run."""
     problems = []
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or cell_options(cell).get("check_exception"):
+        if cell.cell_type != "code":
             continue
+        options = cell_options(cell)
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            if out.get("output_type") == "stream" and out.get("name") == "stderr" \
+                    and not options.get("check_exception"):
                 text = "".join(out.get("text", ""))
                 problems.append(f"cell {index} wrote to stderr:\n{text.rstrip()}")
+            if WIDGET_VIEW in out.get("data", {}) and options.get("check", True):
+                problems.append(f"cell {index} displays a widget but lacks # NBVAL_IGNORE_OUTPUT:"
+                                f"\n{cell.source[:300]}")
     return problems
+
+
+def _keep_widget_text_only(nb: Any) -> None:
+    """Drop widget views (their text/plain form stays) and any stored widget state."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET_VIEW in data and len(data) > 1:
+                del data[WIDGET_VIEW]
 
 
 def run_one(path: Path, write: bool = True) -> Outcome:
@@ -140,6 +165,7 @@ def run_one(path: Path, write: bool = True) -> Outcome:
         kernel_name="python3",  # jupyter_client runs "python" as this interpreter
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,  # no timestamps in cell metadata: stable files, small diffs
+        store_widget_state=False,  # see the module docstring
         allow_errors=False,
     )
     try:
@@ -149,9 +175,10 @@ def run_one(path: Path, write: bool = True) -> Outcome:
     except Exception:  # kernel start-up and the like: report, don't hide
         return Outcome(path, time.perf_counter() - started, traceback.format_exc())
     seconds = time.perf_counter() - started
-    problems = _stderr_problems(nb)
+    problems = _problems(nb)
     if problems:
         return Outcome(path, seconds, "\n\n".join(problems))
+    _keep_widget_text_only(nb)
     if write:
         nbformat.validate(nb)
         nbformat.write(nb, path)
