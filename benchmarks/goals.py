@@ -225,9 +225,9 @@ def _inspector_goals(results: Results) -> list[GoalLine]:
         runs = ok_runs(results, "inspector", "httpexplore-inspector").values()
 
         def per_second(key: str) -> float:
-            return statistics.median(r.extra[key] / (r.seconds or 1) for r in runs)
+            return statistics.median(float(r.extra[key]) / (r.seconds or 1) for r in runs)
 
-        updates = [r.extra["updates"] / (r.seconds or 1) for r in runs]
+        updates = [float(r.extra["updates"]) / (r.seconds or 1) for r in runs]
         median = statistics.median(updates)
         return median <= 25, (
             f"{median:.1f} updates/s ({_spread(updates, '{:.1f}')}); "

@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated workload names (default: all)")
     parser.add_argument("--out", type=Path, help="results JSON (default: temp dir)")
     parser.add_argument("--timeout", type=float, help="seconds per client run")
-    parser.add_argument("--no-pin", action="store_true", help="do not pin server/client CPUs")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the servers to the first CPU and the clients to the second "
+                        "(steadier on a quiet machine; slower when other work competes)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
 
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     timeout = args.timeout or (60.0 if args.smoke else 300.0)
 
     started = time.monotonic()
-    results = runner.run_all(selected, rounds, timeout=timeout, pin=not args.no_pin,
+    results = runner.run_all(selected, rounds, timeout=timeout, pin=args.pin,
                              log=(lambda _: None) if args.quiet else _log)
     results.meta |= {"smoke": args.smoke, "seconds": round(time.monotonic() - started, 1)}
     verdicts = goals.evaluate(results)

@@ -1,7 +1,8 @@
 """Rounds: every entry of a workload in its own process, in turn, ``rounds`` times.
 
-The servers are pinned to the first CPU and the clients to the second (when there are two), so
-the two sides never share a core and their positions are the same for every client.
+With ``pin``, the servers are pinned to the first CPU and the clients to the second (when there
+are two), so the two sides never share a core.  That steadies a quiet machine, but on a busy one
+a pinned ping-pong waits for its core, so it is not the default.
 """
 
 from __future__ import annotations

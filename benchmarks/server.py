@@ -192,4 +192,4 @@ class PythonServer:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

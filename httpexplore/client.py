@@ -130,8 +130,11 @@ def _explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None) -> s
          True),
         ("header", "a header field is invalid (RFC 9112 §5)", True),
     ]
+    # Match on h11's words only, not on the bytes it quotes after ": " (a malformed line
+    # "Content-Length : 5" is a header-line problem, not a Content-Length one).
+    words = low.split(": ", 1)[0]
     for needle, explanation, quote in rules:
-        if needle in low:
+        if needle in words:
             return f"{explanation}; {where}." + (f" Parser said: {text}" if quote else "")
     return f"the response is not valid HTTP/1.1 {where}. Parser said: {text}"
 
@@ -204,6 +207,29 @@ class HTTPClient:
     Godot's constants are available on the class: ``HTTPClient.STATUS_BODY``,
     ``HTTPClient.METHOD_GET``, ``HTTPClient.RESPONSE_OK``...
     """
+
+    # Godot's constants, spelled as in GDScript (``HTTPClient.STATUS_BODY``); the RESPONSE_*
+    # codes and the enums themselves are added below the class.
+    STATUS_DISCONNECTED: ClassVar[Status] = Status.DISCONNECTED
+    STATUS_RESOLVING: ClassVar[Status] = Status.RESOLVING
+    STATUS_CANT_RESOLVE: ClassVar[Status] = Status.CANT_RESOLVE
+    STATUS_CONNECTING: ClassVar[Status] = Status.CONNECTING
+    STATUS_CANT_CONNECT: ClassVar[Status] = Status.CANT_CONNECT
+    STATUS_CONNECTED: ClassVar[Status] = Status.CONNECTED
+    STATUS_REQUESTING: ClassVar[Status] = Status.REQUESTING
+    STATUS_BODY: ClassVar[Status] = Status.BODY
+    STATUS_CONNECTION_ERROR: ClassVar[Status] = Status.CONNECTION_ERROR
+    STATUS_TLS_HANDSHAKE_ERROR: ClassVar[Status] = Status.TLS_HANDSHAKE_ERROR
+    METHOD_GET: ClassVar[Method] = Method.GET
+    METHOD_HEAD: ClassVar[Method] = Method.HEAD
+    METHOD_POST: ClassVar[Method] = Method.POST
+    METHOD_PUT: ClassVar[Method] = Method.PUT
+    METHOD_DELETE: ClassVar[Method] = Method.DELETE
+    METHOD_OPTIONS: ClassVar[Method] = Method.OPTIONS
+    METHOD_TRACE: ClassVar[Method] = Method.TRACE
+    METHOD_CONNECT: ClassVar[Method] = Method.CONNECT
+    METHOD_PATCH: ClassVar[Method] = Method.PATCH
+    METHOD_MAX: ClassVar[Method] = Method.MAX
 
     #: Set by ``httpexplore/__init__.py`` to the recorder class, so a new client records by
     #: default without ``client.py`` importing the recorder (imports go one way).
@@ -511,7 +537,8 @@ class HTTPClient:
 
     def _cycle_info(self, **changes: Any) -> CycleInfo:
         c = self._c
-        base: dict[str, Any] = dict(connection=c.connection, cycle=c.count, host=self._host, port=self._port,
+        base: dict[str, Any] = dict(
+                    connection=c.connection, cycle=c.count, host=self._host, port=self._port,
                     tls=self._tls is not None, method=c.method, target=c.target,
                     proxy=self._proxy_kind,
                     peer=self._transport.peer if self._transport is not None else None,
@@ -846,7 +873,7 @@ class HTTPClient:
     def _check_read_timeout(self, now: float) -> Error:
         limit = self.read_timeout
         if limit is not None and now - self._c.last_rx > limit:
-            return self._fail(self._timeout_error())
+            return self._fail_body(self._timeout_error())
         return Error.OK
 
     def _timeout_error(self) -> TransportError:
@@ -979,7 +1006,7 @@ class HTTPClient:
                 close = True
         c.keep_alive = not close
         no_body = (c.method == "HEAD" or event.status_code in _NO_BODY_CODES
-                   or c.method == "CONNECT" and 200 <= event.status_code < 300)
+                   or (c.method == "CONNECT" and 200 <= event.status_code < 300))
         c.chunked = bool(codings) and not no_body
         if no_body:
             c.body_length = 0
@@ -1034,7 +1061,7 @@ class HTTPClient:
             else:
                 self._read_body_once(now)
         except TransportError as exc:
-            return self._fail(exc)
+            return self._fail_body(exc)
         return self._check_done()
 
     def _read_body_once(self, now: float) -> None:
@@ -1047,8 +1074,8 @@ class HTTPClient:
                 c.body.append(data)
                 c.body_buffered += len(data)
                 c.fast_remaining -= len(data)
-                if self._subscribers:
-                    self._event("Data", length=len(data), chunk_start=False, chunk_end=False)
+                # No parser event here: these bytes are counted, not parsed (the record still
+                # carries them in ``received``).
                 if c.fast_remaining == 0:
                     self._fast_end()
             else:
@@ -1078,7 +1105,7 @@ class HTTPClient:
         while (c.body_buffered < want and not c.body_complete and not c.eof
                and self._status is Status.BODY):
             if not transport.wait(read=True, write=False, timeout=self.read_timeout):
-                self._fail(self._timeout_error())
+                self._fail_body(self._timeout_error())
                 return
             self._read_body_once(time.monotonic())
 
@@ -1093,14 +1120,13 @@ class HTTPClient:
             self._complete(Input.BODY_DONE_CLOSE if c.closing else Input.BODY_DONE)
         elif c.pending_error:
             return self._broken(c.pending_error)
-        elif c.eof:
-            if c.fast_remaining > 0:
-                got = c.body_delivered
-                return self._broken(
-                    f"the server closed the connection after {plural(got, 'body byte')} of the "
-                    f"{c.body_length} announced by Content-Length ({c.fast_remaining} missing); "
-                    "RFC 9112 §6.3 and §8: the response is incomplete, not a complete body")
-            # h11 decides for chunked and close-delimited bodies (already fed the EOF).
+        elif c.eof and c.fast_remaining > 0:
+            # (h11 decides for chunked and close-delimited bodies: it was fed the EOF.)
+            got = c.body_delivered
+            return self._broken(
+                f"the server closed the connection after {plural(got, 'body byte')} of the "
+                f"{c.body_length} announced by Content-Length ({c.fast_remaining} missing); "
+                "RFC 9112 §6.3 and §8: the response is incomplete, not a complete body")
         return self._step_result()
 
     def read_response_body_chunk(self) -> bytes:
@@ -1123,8 +1149,8 @@ class HTTPClient:
             elif not c.body_buffered and not c.body_complete and not c.eof:
                 self._read_body_once(started)
         except TransportError as exc:
-            self._fail(exc)
-        chunk = self._take(size)
+            self._fail_body(exc)
+        chunk = self._take(size, exact=self.blocking_mode_enabled)
         if self._status is Status.BODY:
             self._check_done()
         if self._subscribers:
@@ -1133,14 +1159,17 @@ class HTTPClient:
             self._clear_step()
         return chunk
 
-    def _take(self, size: int) -> bytes:
-        """Hand out up to ``size`` buffered body bytes (no copy when one piece fits)."""
+    def _take(self, size: int, exact: bool = False) -> bytes:
+        """Hand out up to ``size`` buffered body bytes (no copy when one piece fits).  With
+        ``exact`` (blocking mode) hand out ``min(size, buffered)``: Godot's blocking reads
+        return full blocks, so a short first piece is joined with the next one."""
         c = self._c
         body = c.body
         if not body:
             return b""
         first = body[0]
-        if len(first) <= size and (len(body) == 1 or len(first) + len(body[1]) > size):
+        if len(first) <= size and (len(body) == 1 or len(first) == size or (
+                not exact and len(first) + len(body[1]) > size)):
             body.popleft()
             out = first
         else:
@@ -1240,6 +1269,22 @@ class HTTPClient:
             return code
         return self._broken(exc.message)
 
+    def _fail_body(self, exc: TransportError) -> Error:
+        """A reset or timeout in BODY.  As for a protocol error (see ``_feed``), the body bytes
+        already received are handed out first, then the error follows; before, they were
+        dropped or not depending on whether poll() or read_response_body_chunk() ran first.
+        """
+        c = self._c
+        if self._status is not Status.BODY:
+            return self._fail(exc)
+        got = c.body_delivered + c.body_buffered
+        message = (f"{exc.message}; {plural(got, 'body byte')} had arrived, so the response is "
+                   "incomplete (RFC 9112 §8)")
+        if c.body_buffered:
+            c.pending_error, c.eof = message, True
+            return Error.OK
+        return self._fail(TransportError(exc.kind, message))
+
     def _step_result(self) -> Error:
         status = self._status
         if status in (Status.CONNECTION_ERROR, Status.TLS_HANDSHAKE_ERROR):
@@ -1276,15 +1321,15 @@ class HTTPClient:
     def _emit(self, op: str, started: float, before: Status, result: Error,
               body: bytes = b"") -> None:
         sent, received = self._step_sent, self._step_received
+        status = self._status
+        # A record carries a message when this step failed: a caller mistake, or a move into an
+        # error status.  Positional arguments: this runs for every step of a download.
+        failed = result is not Error.OK or (status in ERROR_STATUSES and status is not before)
         record = PollRecord(
-            index=self._index, op=op, time=time.monotonic(), started=started,
-            status_before=before, status_after=self._status, result=result,
-            sent=sent[0] if len(sent) == 1 else b"".join(sent),
-            received=received[0] if len(received) == 1 else b"".join(received),
-            body=body, events=tuple(self._step_events),
-            error_message=self.error_message if self._status in ERROR_STATUSES
-            and self._status is not before else "",
-            cycle=self._c.info)
+            self._index, op, time.monotonic(), started, before, status, result, self._c.info,
+            sent[0] if len(sent) == 1 else b"".join(sent),
+            received[0] if len(received) == 1 else b"".join(received),
+            body, tuple(self._step_events), self.error_message if failed else "")
         self._index += 1
         sent.clear()
         received.clear()
@@ -1344,10 +1389,6 @@ def _install_godot_constants() -> None:
     # Also the enums themselves, as in GDScript: ``HTTPClient.Status.BODY``.
     for enum_type in (Status, Method, ResponseCode):
         setattr(HTTPClient, enum_type.__name__, enum_type)
-    for status in Status:
-        setattr(HTTPClient, f"STATUS_{status.name}", status)
-    for method in Method:
-        setattr(HTTPClient, f"METHOD_{method.name}", method)
     for code in ResponseCode:
         setattr(HTTPClient, f"RESPONSE_{code.name}", code)
 

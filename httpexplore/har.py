@@ -125,8 +125,8 @@ def _har_request(ex: Exchange) -> dict[str, Any]:
         post: dict[str, Any] = {"mimeType": mime}
         text = _as_text(body)
         post["text"] = text if text is not None else base64.b64encode(body).decode()
-        if text is None:
-            post["comment"] = "base64"
+        if text is None:  # HAR 1.2 has no encoding field for postData
+            post["comment"] = "text is base64: the body is not UTF-8"
         if mime.startswith("application/x-www-form-urlencoded") and text is not None:
             post["params"] = [{"name": n, "value": v}
                               for n, v in parse_qsl(text, keep_blank_values=True)]
@@ -405,6 +405,14 @@ def _events(kinds: tuple[str, ...]) -> str:
     return ", ".join(out)
 
 
+def _framing(ex: Exchange) -> str:
+    if not ex.has_response:
+        return ""
+    if ex.chunked:
+        return "chunked"
+    return f"Content-Length {ex.body_length}" if ex.body_length >= 0 else "until close"
+
+
 def cycle_summary(ex: Exchange, *, ports: bool = False) -> str:
     """One line: request, outcome, body, connection.  Server text is made printable."""
     url = r.printable(ex.display_url(ports=ports))
@@ -413,9 +421,7 @@ def cycle_summary(ex: Exchange, *, ports: bool = False) -> str:
     else:
         outcome = "no response"
     interim = "".join(f"{i.status_code} then " for i in ex.interim)
-    framing = "chunked" if ex.chunked else (
-        f"Content-Length {ex.body_length}" if ex.body_length >= 0 else "until close")
-    body = f"{plural(ex.body_size, 'body byte')}, {framing}" if ex.has_response else ""
+    body = f"{plural(ex.body_size, 'body byte')}, {_framing(ex)}" if ex.has_response else ""
     conn = f"connection {ex.connection}, {'reused' if ex.reused else 'new'}"
     parts = [f"cycle {ex.number}: {ex.method} {url} -> {interim}{outcome}"]
     parts += [p for p in (body, conn) if p]
@@ -499,13 +505,14 @@ def to_html(trace: Trace) -> str:
         rows.append([ex.number, ex.connection, "reused" if ex.reused else "new", ex.method,
                      ex.display_url(ports=False), outcome,
                      ", ".join(str(i.status_code) for i in ex.interim),
-                     ex.body_size, "chunked" if ex.chunked else "",
+                     ex.body_size, _framing(ex),
                      r.Markup(f'<span class="hx-err">{r.escape_html(ex.error)}</span>')
                      if ex.error else ""])
     parts = [_STYLE, '<div class="hx-trace">', f"<b>{r.escape_html(repr(trace)[1:-1])}</b>"]
     if rows:
-        parts.append(r.html_table(("cycle", "conn", "", "method", "url", "status", "1xx",
-                                   "body bytes", "", "error"), rows, caption="request cycles"))
+        parts.append(r.html_table(("cycle", "connection", "", "method", "url", "status", "1xx",
+                                   "body bytes", "framing", "error"), rows,
+                                  caption="request cycles"))
     poll_rows = _poll_table(trace, False, _MAX_HTML_ROWS)
     if poll_rows:
         parts.append(r.html_table(_POLL_HEADER, poll_rows, caption="steps"))

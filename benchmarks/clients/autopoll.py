@@ -67,14 +67,17 @@ class RecordingComm:
 
 
 def _install_comm() -> None:
+    """Patch the comm layer as ipywidgets' ``setup_test_comm()`` does."""
     import comm
     import ipywidgets.widgets.widget as widget_module
     from ipywidgets import Widget
 
-    comm.create_comm = lambda **kwargs: RecordingComm()
-    comm.get_comm_manager = lambda **kwargs: {}
-    widget_module.Comm = RecordingComm  # type: ignore[attr-defined]
-    Widget.comm.klass = RecordingComm  # type: ignore[attr-defined]
+    patches: dict[str, Any] = {"create_comm": lambda **kwargs: RecordingComm(),
+                               "get_comm_manager": lambda **kwargs: {}}
+    for name, value in patches.items():
+        setattr(comm, name, value)
+    setattr(widget_module, "Comm", RecordingComm)  # noqa: B010
+    setattr(Widget.comm, "klass", RecordingComm)  # noqa: B010
 
 
 async def _auto_poll(insp: Any, timeout: float) -> None:

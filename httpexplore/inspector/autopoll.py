@@ -26,7 +26,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-__all__ = ["Throttle", "auto_poll", "running_loop", "SLICE", "IDLE_WAIT"]
+__all__ = ["IDLE_WAIT", "SLICE", "Throttle", "auto_poll", "running_loop"]
 
 #: Longest run of steps without yielding to the event loop, in seconds.
 SLICE = 0.02

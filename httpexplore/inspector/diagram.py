@@ -19,6 +19,7 @@ escaping beyond what :func:`~httpexplore._render.escape_html` does for titles an
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from functools import cache
 from .._render import escape_html
 from ..status import ERROR_STATUSES, TRANSITIONS, Input, Status
 
-__all__ = ["FAMILY_COLOURS", "family_colour", "state_diagram", "path_edges"]
+__all__ = ["FAMILY_COLOURS", "family_colour", "path_edges", "state_diagram"]
 
 #: Colour per family of statuses (idle, connecting, ready, exchanging, body, error).
 FAMILY_COLOURS: dict[str, str] = {
@@ -125,7 +126,8 @@ def _layout() -> _Layout:
     last = -1.0
     for x, s in sorted(wanted):
         col[s] = last = max(x, last + 1.0)
-    pos = {s: (_MARGIN + col[s] * _DX, _ROW1 if s in ERROR_STATUSES else _ROW0) for s in Status}
+    pos = {s: (_MARGIN + col[s] * _DX, float(_ROW1 if s in ERROR_STATUSES else _ROW0))
+           for s in Status}
     width = _MARGIN * 2 + max(col.values()) * _DX + _W
     universal = tuple(sorted({(i, t) for e in edges if e.universal for i in e.inputs
                               for t in (e.target,)}, key=lambda p: p[0].value))
@@ -140,7 +142,7 @@ def path_edges(path: Sequence[Status]) -> list[tuple[Status, Status]]:
     shortest route in the table.
     """
     out: list[tuple[Status, Status]] = []
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         if a is not b:
             out.extend(_route(a, b))
     return out
@@ -238,8 +240,8 @@ def state_diagram(path: Iterable[Status] = (), current: Status | None = None) ->
              f'height:auto" role="img" aria-label="HTTPClient status diagram">',
              '<defs>' + "".join(
                  f'<marker id="{mid}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
-                 f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-                 f'fill="{fill}"/></marker>'
+                 f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+                 f'<path d="M0,0 L10,5 L0,10 z" fill="{fill}"/></marker>'
                  for mid, fill in (("hx-arr", "#b0b0b0"), ("hx-arr-on", "#1565c0"))) + '</defs>']
     drawn = {(e.source, e.target) for e in layout.edges if not e.universal}
     for e in layout.edges:

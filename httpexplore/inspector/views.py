@@ -26,18 +26,41 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .._render import (Markup, escape_html, format_ms, format_size, hexdump, html_table,
-                       printable, visible_crlf)
+from .._render import (
+    Markup,
+    escape_html,
+    format_ms,
+    format_size,
+    hexdump,
+    html_table,
+    printable,
+    visible_crlf,
+)
 from ..annotate import BODY_LABELS, Segment
 from ..errors import Error
 from ..status import ERROR_STATUSES, Status
 from ..trace import Connection, Exchange, TimelineRow, TraceState
 from .diagram import family_colour
 
-__all__ = ["HEAD_BYTES", "TAIL_BYTES", "TIMELINE_ROWS", "BodyPreview", "body_preview",
-           "chunk_starts", "status_text", "status_badge", "headers_table", "body_text",
-           "body_hex", "body_chunks", "wire_html", "timeline_html", "waterfall_html",
-           "disabled_reasons", "elide"]
+__all__ = [
+    "HEAD_BYTES",
+    "TAIL_BYTES",
+    "TIMELINE_ROWS",
+    "BodyPreview",
+    "body_chunks",
+    "body_hex",
+    "body_preview",
+    "body_text",
+    "chunk_starts",
+    "disabled_reasons",
+    "elide",
+    "headers_table",
+    "status_badge",
+    "status_text",
+    "timeline_html",
+    "waterfall_html",
+    "wire_html",
+]
 
 #: Body bytes shown from the start and from the end of a body.
 HEAD_BYTES = 4096
@@ -105,9 +128,10 @@ def headers_table(state: TraceState | None) -> str:
         rows = [(i + 1, name, value) for i, (name, value) in enumerate(state.response_headers)]
         caption = f"HTTP/{state.http_version} {state.response_code} {state.reason}".rstrip()
         for interim in state.interim:
-            extra.append(f'<div class="hx-interim">interim: HTTP/{escape_html(interim.http_version)}'
-                         f" {interim.status_code} {escape_html(interim.reason)} "
-                         f"({len(interim.headers)} header fields)</div>")
+            extra.append(f'<div class="hx-interim">interim: HTTP/'
+                         f"{escape_html(interim.http_version)} {interim.status_code} "
+                         f"{escape_html(interim.reason)} ({len(interim.headers)} header fields)"
+                         "</div>")
         if state.trailers:
             extra.append(html_table(("#", "trailer", "value"),
                                     [(i + 1, n, v) for i, (n, v) in enumerate(state.trailers)],
@@ -450,9 +474,7 @@ def disabled_reasons(status: Status, *, auto_running: bool) -> dict[str, str]:
         request_why = f"a request is already in progress ({now}); poll until it completes"
     else:
         request_why = f"request() needs STATUS_CONNECTED, the client is in {now}"
-    if auto_running:
-        auto_why = ""
-    elif status in _WAITING:
+    if auto_running or status in _WAITING:
         auto_why = ""
     elif status is Status.CONNECTED:
         auto_why = "nothing to wait for: send a Request first"

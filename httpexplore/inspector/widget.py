@@ -50,13 +50,13 @@ import asyncio
 import contextlib
 import html
 import re
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import ipywidgets as widgets
 
-from .._render import printable
+from .._render import escape_html, printable
 from ..client import HTTPClient
 from ..errors import Error
 from ..records import PollRecord
@@ -67,7 +67,9 @@ from . import views
 from .autopoll import Throttle, auto_poll, running_loop
 from .diagram import state_diagram
 
-__all__ = ["Inspector", "DEFAULT_HEADERS"]
+__all__ = ["DEFAULT_HEADERS", "Inspector"]
+
+_T = TypeVar("_T")
 
 #: The tutorial's request headers.
 DEFAULT_HEADERS = ("User-Agent: Pirulo/1.0 (Godot)", "Accept: */*")
@@ -92,7 +94,7 @@ def _section(title: str, *children: widgets.Widget) -> widgets.VBox:
     return widgets.VBox([head, *children], layout=widgets.Layout(flex="1 1 0", min_width="0"))
 
 
-class Inspector(widgets.VBox):
+class Inspector(widgets.VBox):  # type: ignore[misc]
     """Step through an HTTP exchange with buttons and watch every layer of it.
 
     Parameters
@@ -321,7 +323,7 @@ class Inspector(widgets.VBox):
             return
         self.history_slider.value = range(n)[k]
 
-    def _act(self, call: Any) -> Any:
+    def _act(self, call: Callable[[], _T]) -> _T:
         try:
             return call()
         finally:
@@ -482,7 +484,7 @@ class Inspector(widgets.VBox):
             message = ""
         self.error_html.value = (
             f'<pre class="hx-error-text" style="color:#c62828;white-space:pre-wrap;margin:0">'
-            f"{views.escape_html(message)}</pre>" if message else "")
+            f"{escape_html(message)}</pre>" if message else "")
         self.headers_html.value = views.headers_table(state)
         self._render_body(state, pos, live)
         self._render_wire_and_steps(state, pos)
@@ -604,7 +606,8 @@ class Inspector(widgets.VBox):
         status, last call, request, response head, body size and start, step and poll
         counts, error.  No ports, ids or clock times, so nbval can compare it."""
         pos, state = self._state()
-        lines = [f"status: {views.status_text(state.status if state else self.client.get_status())}"]
+        status = state.status if state is not None else self.client.get_status()
+        lines = [f"status: {views.status_text(status)}"]
         if state is None or pos is None:
             lines.append("steps: 0")
             return "\n".join(lines)

@@ -407,3 +407,23 @@ def test_the_scenarios_cover_every_edge_of_the_status_table() -> None:
     # edge it took); DISCONNECTED + close() is a no-op the client does not even report.
     claimed |= {(s, In.CLOSE) for s in S}
     assert claimed == set(TRANSITIONS), f"uncovered: {set(TRANSITIONS) - claimed}"
+
+
+def test_blocking_reads_join_pieces_into_full_blocks(edges: list[Edge]) -> None:
+    """Godot's blocking reads return full min(remaining, read_chunk_size) blocks, even when the
+    bytes arrived in pieces that do not line up with the block size."""
+    body = bytes(range(200)) * 4
+    client, _t = scripted_client([b"HTTP/1.1 200 OK\r\nContent-Length: 800\r\n\r\n",
+                                  body[:200], WOULD_BLOCK, body[200:400], body[400:600],
+                                  WOULD_BLOCK, body[600:]])
+    client.blocking_mode_enabled = True
+    client.read_chunk_size = 256
+    d = Driver(client)
+    d.connect()
+    d.poll()
+    d.request()
+    d.poll()
+    got = b"".join(d.read() for _ in range(4))
+    assert got == body
+    assert d.steps[-4:] == [("read", 256, S.BODY), ("read", 256, S.BODY), ("read", 256, S.BODY),
+                            ("read", 32, S.CONNECTED)]

@@ -108,7 +108,7 @@ def recording_comm(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm(**kw))
 
 
-# -- helpers ----------------------------------------------------------------------------------------
+# -- helpers ------------------------------------------------------------------------------
 @pytest.fixture
 def make_inspector() -> Iterator[Callable[..., Inspector]]:
     made: list[Inspector] = []

@@ -3,13 +3,11 @@ agreement with h11 (the parser of record)."""
 
 from __future__ import annotations
 
-import itertools
-
 import h11
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from recorderkit import body_of, scan, wire_of
+from recorderkit import body_of, responses, scan, splits, wire_of
 
 from httpexplore.annotate import LABELS, ConnectionScanner
 
@@ -154,54 +152,6 @@ def test_every_label_is_documented() -> None:
 
 
 # -- random responses, random splits -----------------------------------------------------------
-_token = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-", min_size=1, max_size=8)
-_value = st.text("abcdefghijklmnopqrstuvwxyz0123456789 ;=/", min_size=0, max_size=12).map(
-    str.strip)
-
-
-@st.composite
-def responses(draw: st.DrawFn) -> tuple[bytes, bytes, bytes, str]:
-    """``(request, response, body, framing)`` built to be valid for h11."""
-    method = draw(st.sampled_from(["GET", "GET", "HEAD", "POST"]))
-    eol = draw(st.sampled_from([b"\r\n", b"\r\n", b"\n"]))
-    framing = draw(st.sampled_from(["length", "chunked", "close"]))
-    code = draw(st.sampled_from([200, 200, 201, 404, 500, 204, 304]))
-    names = draw(st.lists(_token, max_size=4))
-    head = b"".join(f"{n}-x: {v}".encode() + eol for n, v in zip(
-        names, draw(st.lists(_value, min_size=len(names), max_size=len(names))), strict=True))
-    interim = b"".join(f"HTTP/1.1 {c} Hint".encode() + eol + b"Link: <a>" + eol + eol
-                       for c in draw(st.lists(st.sampled_from([100, 103]), max_size=2)))
-    body = draw(st.binary(max_size=300))
-    no_body = method == "HEAD" or code in (204, 304)
-    wire_body = b""
-    if framing == "length":
-        head += f"Content-Length: {len(body)}".encode() + eol
-        wire_body = body
-    elif framing == "chunked":
-        head += b"Transfer-Encoding: chunked" + eol
-        cuts = sorted(draw(st.lists(st.integers(0, len(body)), max_size=4)))
-        pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True) if b > a]
-        ext = draw(st.sampled_from([b"", b";a=b", b";x"]))
-        wire_body = b"".join(f"{len(p):x}".encode() + ext + b"\r\n" + p + b"\r\n"
-                             for p in pieces)
-        trailer = draw(st.sampled_from([b"", b"T: 1\r\n"]))
-        wire_body += b"0\r\n" + trailer + b"\r\n"
-    else:
-        wire_body = body
-    delivered = b"" if no_body else body
-    if no_body:
-        wire_body = b""
-    response = interim + f"HTTP/1.1 {code} Reason".encode() + eol + head + eol + wire_body
-    request = f"{method} / HTTP/1.1\r\nHost: a\r\n".encode()
-    request += b"Content-Length: 2\r\n\r\nhi" if method == "POST" else b"\r\n"
-    return request, response, delivered, "none" if no_body else framing
-
-
-def splits(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in itertools.pairwise(points)]
-
-
 def h11_view(request: bytes, response: bytes) -> tuple[list[tuple[int, int]], int, int]:
     """What h11 makes of ``response``: (status, header count) per head, body length, trailers."""
     conn = h11.Connection(h11.CLIENT)

@@ -7,6 +7,7 @@ from recorderkit import fetch, rec, scripted
 from httpexplore import HTTPClient, Status
 from httpexplore.records import EventInfo
 from httpexplore.trace import Trace
+from httpexplore.transport import ScriptedTransport
 
 S = Status
 NASTY_HEAD = (b"HTTP/1.1 200 <script>alert('r')</script>\r\n"
@@ -100,11 +101,11 @@ def test_quiet_steps_are_folded() -> None:
 
 
 def test_recorder_factory_hook_and_no_copy_below_the_cap() -> None:
+    transport = ScriptedTransport([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
     original = HTTPClient.recorder_factory
     HTTPClient.recorder_factory = Trace
     try:
-        client, _trace = scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
-        hooked = HTTPClient(transport_factory=client._transport_factory)
+        hooked = HTTPClient(transport_factory=lambda: transport)
     finally:
         HTTPClient.recorder_factory = original
     assert isinstance(hooked.trace, Trace)

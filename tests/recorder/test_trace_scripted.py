@@ -4,13 +4,15 @@ sequences, grouping into cycles, state at each step, timings, the byte cap, clea
 from __future__ import annotations
 
 import pytest
-from recorderkit import check_invariants, fetch, rec, scripted
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from recorderkit import check_invariants, fetch, rec, responses, scripted, splits
 
 from httpexplore import Error, HTTPClient, Method, Status
 from httpexplore.errors import FailureKind, TransportError
 from httpexplore.records import EventInfo
 from httpexplore.trace import Trace
-from httpexplore.transport import EOF, WOULD_BLOCK, ScriptedTransport
+from httpexplore.transport import EOF, WOULD_BLOCK, ScriptedTransport, ScriptStep
 
 S = Status
 CHUNKED = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", WOULD_BLOCK,
@@ -312,3 +314,29 @@ def test_records_view_is_read_only_and_iterable() -> None:
     assert not hasattr(view, "append")
     assert [r.index for r in trace] == list(range(11))
     assert trace.exchange_at(5) is trace.cycles[0] and trace.exchange_at(0) is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(responses(), st.lists(st.integers(0, 10_000), max_size=8))
+def test_random_responses_split_across_polls(sample: tuple[bytes, bytes, bytes, str],
+                                             cuts: list[int]) -> None:
+    """The client (h11) and the scanner see the same response, however it is split."""
+    request, response, delivered, framing = sample
+    script: list[ScriptStep] = []
+    for piece in splits(response, cuts):
+        script += [piece, WOULD_BLOCK]
+    client, trace = scripted([*script, EOF])
+    method = Method[request.split(b" ")[0].decode()]
+    body = fetch(client, "/", method=method, body="hi" if method is Method.POST else "",
+                 host="192.0.2.1", port=80)
+    assert body == delivered and client.get_status() in (S.CONNECTED, S.DISCONNECTED)
+    check_invariants(trace)
+    [ex] = trace.cycles
+    final = ex.response_message
+    assert final is not None and final.framing == framing and final.complete
+    assert (final.status_code, len(final.headers), len(final.trailers)) == (
+        ex.status_code, len(ex.response_headers), len(ex.trailers))
+    assert [m.status_code for m in ex.messages if m.interim] == [
+        i.status_code for i in ex.interim]
+    assert ex.body == delivered and ex.complete
+    assert not {s.label for s in trace.segments()} & {"invalid", "unparsed", "unsolicited"}

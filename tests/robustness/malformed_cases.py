@@ -54,13 +54,14 @@ class Case:
         return text if len(text) <= 70 else text[:67] + "..."
 
 
-def _status(name: str, line: bytes, what: str, keywords: tuple[str, ...] = ("status line",),
+def _status(name: str, line: bytes, what: str, keywords: tuple[str, ...] = ("the status line",),
             rfc: str = "RFC 9112 §4") -> Case:
     return Case(name, "status line", line + b"\r\nContent-Length: 0\r\n\r\n", rfc, what,
                 keywords)
 
 
-def _header(name: str, line: bytes, what: str, keywords: tuple[str, ...] = ("header line",),
+def _header(name: str, line: bytes, what: str,
+            keywords: tuple[str, ...] = ("a header line is malformed",),
             rfc: str = "RFC 9112 §5") -> Case:
     return Case(name, "header", OK_HEAD + line + b"\r\nContent-Length: 0\r\n\r\n", rfc, what,
                 keywords)
@@ -75,10 +76,11 @@ def _length(name: str, value: bytes, what: str, keywords: tuple[str, ...] = (
 def _coding(name: str, value: bytes, what: str, kind: str = "malformed",
             rfc: str = "RFC 9112 §6.1") -> Case:
     return Case(name, "framing", OK_HEAD + b"Transfer-Encoding: " + value + b"\r\n\r\nhello",
-                rfc, what, ("Transfer-Encoding",), kind)
+                rfc, what, ("a Transfer-Encoding other than a final 'chunked'",), kind)
 
 
-def _chunk(name: str, body: bytes, what: str, keywords: tuple[str, ...] = ("chunk",),
+def _chunk(name: str, body: bytes, what: str,
+           keywords: tuple[str, ...] = ("a chunk of the chunked body is malformed",),
            before: bytes = b"", rfc: str = "RFC 9112 §7.1") -> Case:
     return Case(name, "chunked", CHUNKED + body, rfc, what, keywords, body_before=before)
 
@@ -93,7 +95,7 @@ CASES: list[Case] = [
     Case("status_html_instead_of_head", "status line",
          b"<html><body>HTTP/0.9 style: no head</body></html>\r\n\r\n", "RFC 9112 §4, §2.3",
          "an HTTP/0.9-style body with no status line (curl refuses these too)",
-         ("status line",)),
+         ("the status line",)),
     _status("status_lowercase_http", b"http/1.1 200 OK", "HTTP-name is case-sensitive",
             rfc="RFC 9112 §2.3"),
     _status("status_no_version", b"200 OK", "the HTTP-version is missing"),
@@ -102,7 +104,8 @@ CASES: list[Case] = [
     _status("status_non_numeric_code", b"HTTP/1.1 2x0 OK", "status-code is not 3DIGIT"),
     _status("status_missing_space", b"HTTP/1.1200 OK", "no SP between version and code"),
     _status("status_tab_separator", b"HTTP/1.1\t200 OK", "HTAB instead of SP"),
-    _status("status_leading_space", b" HTTP/1.1 200 OK", "whitespace before the status line"),
+    _status("status_leading_space", b" HTTP/1.1 200 OK", "whitespace before the status line",
+            ("does not start with 'HTTP/'", "whitespace")),
     _status("status_version_no_minor", b"HTTP/1 200 OK", "HTTP-version without minor digit",
             rfc="RFC 9112 §2.3"),
     _status("status_version_two_digit_minor", b"HTTP/1.10 200 OK",
@@ -118,20 +121,20 @@ CASES: list[Case] = [
     _status("status_cr_before_crlf", b"HTTP/1.1 200 OK\r", "CR CR LF ending the status line",
             rfc="RFC 9112 §2.2, §4"),
     _status("status_code_below_100", b"HTTP/1.1 099 Weird", "status code outside 100..599",
-            ("status code",), rfc="RFC 9110 §15"),
+            ("the status code is not a valid three-digit code",), rfc="RFC 9110 §15"),
     Case("status_empty_line_first", "status line",
          b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "RFC 9112 §2.2, §4",
          "an empty line before the status line (tolerated only before a request line)",
-         ("empty line",)),
+         ("does not start with 'HTTP/'", "empty line")),
     Case("unexpected_101", "status line",
          b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
          "RFC 9110 §7.8, §15.2.2", "101 Switching Protocols to a request without Upgrade",
-         ("101", "Upgrade")),
+         ("101 Switching Protocols", "no Upgrade")),
     Case("interim_with_body", "status line",
          b"HTTP/1.1 100 Continue\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 200 OK\r\n"
          b"Content-Length: 0\r\n\r\n", "RFC 9110 §15.2",
          "a 1xx response with a body: its bytes are read as the next status line",
-         ("status line",)),
+         ("the status line",)),
     # -- header section ---------------------------------------------------------------------
     _header("header_space_before_colon", b"Content-Length : 5",
             "whitespace between field-name and colon", rfc="RFC 9112 §5.1"),
@@ -147,7 +150,8 @@ CASES: list[Case] = [
     _header("header_bare_cr_in_value", b"X-Data: a\rb", "bare CR inside a field value",
             rfc="RFC 9110 §5.5, RFC 9112 §2.2"),
     _header("header_fold_at_start", b" X-Folded: y",
-            "obs-fold continuation line with no field before it", ("continuation",),
+            "obs-fold continuation line with no field before it",
+            ("indented continuation line",),
             rfc="RFC 9112 §5.2"),
     # -- framing ----------------------------------------------------------------------------
     Case("content_length_conflicting", "framing",
@@ -165,14 +169,15 @@ CASES: list[Case] = [
     _coding("te_chunked_twice", b"chunked, chunked", "chunked applied twice"),
     Case("te_chunked_twice_lines", "framing",
          OK_HEAD + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-         "RFC 9112 §6.1", "chunked applied twice, in two field lines", ("Transfer-Encoding",)),
+         "RFC 9112 §6.1", "chunked applied twice, in two field lines",
+         ("a Transfer-Encoding other than a final 'chunked'",)),
     _coding("te_identity", b"identity", "'identity' is no longer a transfer coding "
             "(RFC 7230 removed it)"),
     _coding("te_empty", b"", "an empty Transfer-Encoding"),
     Case("te_in_http10", "framing",
          b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
          "RFC 9112 §6.1", "Transfer-Encoding in an HTTP/1.0 response: framing is faulty",
-         ("HTTP/1.0", "Transfer-Encoding")),
+         ("HTTP/1.0 response carries Transfer-Encoding", "faulty")),
     # -- chunked body -----------------------------------------------------------------------
     _chunk("chunk_size_not_hex", b"zz\r\nhello\r\n0\r\n\r\n", "chunk-size is not HEXDIG"),
     _chunk("chunk_size_negative", b"-5\r\nhello\r\n0\r\n\r\n", "a sign before chunk-size"),
@@ -187,16 +192,17 @@ CASES: list[Case] = [
     _chunk("chunk_data_missing_crlf", b"5\r\nhello0\r\n\r\n", "no CRLF after the chunk data",
            ("not followed by CRLF",), b"hello"),
     _chunk("chunk_bad_trailer", b"3\r\nabc\r\n0\r\nNo Colon\r\n\r\n",
-           "a trailer line without a colon", ("header line",), b"abc", "RFC 9112 §7.1.2"),
+           "a trailer line without a colon", ("a header line is malformed",), b"abc",
+           "RFC 9112 §7.1.2"),
     _chunk("chunk_nul_in_trailer", b"0\r\nX-Sum: a\x00\r\n\r\n", "NUL in a trailer value",
-           ("header line",), rfc="RFC 9112 §7.1.2"),
+           ("a header line is malformed",), rfc="RFC 9112 §7.1.2"),
     _chunk("chunk_size_bare_lf", b"5\nhello\n0\n\n",
            "chunk lines ended by bare LF: the chunk-size line never ends", _TRUNC_BODY),
     # -- truncation -------------------------------------------------------------------------
     Case("empty_response", "truncation", b"", "RFC 9112 §8",
-         "the server closes without sending anything", _TRUNC_HEAD + ("0 bytes",)),
+         "the server closes without sending anything", (*_TRUNC_HEAD, "0 bytes")),
     Case("truncated_status_line", "truncation", b"HTTP/1.1 200 O", "RFC 9112 §8",
-         "closed in the middle of the status line", _TRUNC_HEAD + ("14 bytes",)),
+         "closed in the middle of the status line", (*_TRUNC_HEAD, "14 bytes")),
     Case("truncated_head", "truncation", OK_HEAD + b"Content-Length: 5\r\n", "RFC 9112 §8",
          "closed before the empty line that ends the head", _TRUNC_HEAD),
     Case("truncated_head_inside_crlf", "truncation", OK_HEAD + b"Content-Length: 5\r\n\r",
@@ -212,13 +218,13 @@ CASES: list[Case] = [
          "RFC 9112 §6.3, §8", "no body at all, then close",
          ("0 body bytes of the 10 announced",)),
     _chunk("chunked_no_last_chunk", b"5\r\nhello\r\n", "closed before the last-chunk",
-           _TRUNC_BODY + ("5 body bytes arrived",), b"hello", "RFC 9112 §7.1, §8"),
+           (*_TRUNC_BODY, "5 body bytes arrived"), b"hello", "RFC 9112 §7.1, §8"),
     _chunk("chunked_mid_chunk", b"a\r\nhello", "closed in the middle of chunk data",
-           _TRUNC_BODY + ("5 body bytes arrived",), b"hello", "RFC 9112 §7.1, §8"),
+           (*_TRUNC_BODY, "5 body bytes arrived"), b"hello", "RFC 9112 §7.1, §8"),
     _chunk("chunked_mid_size_line", b"5\r\nhello\r\n1", "closed in a chunk-size line",
-           _TRUNC_BODY + ("5 body bytes arrived",), b"hello", "RFC 9112 §7.1, §8"),
+           (*_TRUNC_BODY, "5 body bytes arrived"), b"hello", "RFC 9112 §7.1, §8"),
     _chunk("chunked_cr_after_data", b"5\r\nhello\r", "closed between CR and LF after data",
-           _TRUNC_BODY + ("5 body bytes arrived",), b"hello", "RFC 9112 §7.1, §8"),
+           (*_TRUNC_BODY, "5 body bytes arrived"), b"hello", "RFC 9112 §7.1, §8"),
     _chunk("chunked_no_final_crlf", b"0\r\n", "closed after the last-chunk, before the "
            "final CRLF", _TRUNC_BODY, rfc="RFC 9112 §7.1, §8"),
     _chunk("chunked_in_trailers", b"0\r\nX-Sum: 1\r\n", "closed inside the trailer section",
