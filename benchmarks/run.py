@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (1 if args.smoke else 7)
     timeout = args.timeout or (60.0 if args.smoke else 300.0)
 
+    # SIGTERM unwinds like Ctrl-C, so the servers' context managers stop them.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     results = runner.run_all(selected, rounds, timeout=timeout, pin=args.pin,
                              log=(lambda _: None) if args.quiet else _log)

@@ -31,6 +31,7 @@ class Run:
     metric: float | None = None
     maxrss_kib: int | None = None
     minflt_run: int | None = None
+    cpu_run: float | None = None
     message: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -85,7 +86,7 @@ def run_entry(entry: Entry, workload: Workload, port: int, round_no: int, *, tim
         return Run(round_no, "failed", message=report["error"],
                    extra={"traceback": report.get("traceback", "")})
     run = Run(round_no, "ok", report["seconds"], None, report["maxrss_kib"],
-              report["minflt_run"], extra=report.get("extra", {}))
+              report["minflt_run"], report.get("cpu_run"), extra=report.get("extra", {}))
     if report["amount"] != entry.expected:
         run.status = "failed"
         run.message = f"received {report['amount']} of {entry.expected}"

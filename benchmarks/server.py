@@ -156,11 +156,27 @@ def main() -> None:
         serve(listener)
 
 
-def pinned(cpus: set[int] | None) -> Callable[[], None] | None:
-    """A ``preexec_fn`` that pins the child process to ``cpus`` (None: no pinning)."""
-    if cpus is None:
-        return None
-    return lambda: os.sched_setaffinity(0, cpus)
+def _die_with_parent() -> None:
+    """Linux: get SIGTERM when the harness dies, however it dies (no orphaned servers)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def pinned(cpus: set[int] | None) -> Callable[[], None]:
+    """A ``preexec_fn`` for harness children: pinned to ``cpus`` (None: not pinned), and ended
+    with the harness."""
+
+    def setup() -> None:
+        _die_with_parent()
+        if cpus is not None:
+            os.sched_setaffinity(0, cpus)
+
+    return setup
 
 
 class PythonServer:

@@ -701,7 +701,9 @@ class HTTPClient:
         if status is Status.RESOLVING or status is Status.CONNECTING:
             return self._poll_connecting(now)
         if status is Status.DISCONNECTED:
-            return Error.ERR_UNCONFIGURED
+            return self._caller_mistake(
+                Error.ERR_UNCONFIGURED, "poll() has nothing to do while DISCONNECTED: call "
+                "connect_to_host() first")
         if status is Status.CANT_RESOLVE:
             return Error.ERR_CANT_RESOLVE
         if status is Status.CANT_CONNECT:

@@ -36,7 +36,7 @@ from typing import Protocol
 
 from .errors import FailureKind, TransportError
 
-__all__ = ["Phase", "Transport", "SocketTransport", "ScriptedTransport", "WOULD_BLOCK", "EOF",
+__all__ = ["EOF", "WOULD_BLOCK", "Phase", "ScriptedTransport", "SocketTransport", "Transport",
            "ip_literal"]
 
 
@@ -230,7 +230,8 @@ class SocketTransport:
                 self._peer = (addr[0], addr[1])
                 return
             sock.close()
-            self._last_connect_error = f"{addr[0]} port {addr[1]}: {_describe_os_error(OSError(err, os.strerror(err)))}"
+            reason = _describe_os_error(OSError(err, os.strerror(err)))
+            self._last_connect_error = f"{addr[0]} port {addr[1]}: {reason}"
         raise TransportError(FailureKind.CONNECT, self._connect_failure_message())
 
     def _connect_failure_message(self) -> str:
@@ -306,12 +307,12 @@ class SocketTransport:
         sock = self._sock
         if sock is None:
             raise TransportError(FailureKind.IO, "the connection is closed")
-        if not self._maybe_readable:
-            # The last read found nothing: ask the kernel first (cheap, no exception).  TLS may
-            # hold decrypted bytes the kernel does not know about, hence pending().
-            if not (self._poller is not None and self._poller.poll(0)) and not (
-                    self._tls is not None and self._tls.pending()):
-                return None
+        # After a read that found nothing, ask the kernel first (cheap, no exception).  TLS may
+        # hold decrypted bytes the kernel does not know about, hence pending().
+        if not self._maybe_readable and not (
+                self._poller is not None and self._poller.poll(0)) and not (
+                self._tls is not None and self._tls.pending()):
+            return None
         try:
             data = sock.recv(max_bytes)
         except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):

@@ -63,6 +63,9 @@ def measure(client: str, url: str, count: int, profile: str | None) -> dict[str,
         "minflt": usage.ru_minflt,
         "minflt_run": usage.ru_minflt if outcome.child_rusage
         else after.ru_minflt - before.ru_minflt,
+        # CPU seconds of the whole call (user + system): steadier than wall time on a busy box
+        "cpu_run": usage.ru_utime + usage.ru_stime if outcome.child_rusage
+        else after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
         "extra": outcome.extra,
     }
     return report

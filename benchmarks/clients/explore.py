@@ -8,11 +8,13 @@ auto-poll (:mod:`benchmarks.clients.inspect`).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from .common import READ_SIZE, ClientFailed, Outcome, Unavailable
 
 
+@cache
 def load() -> tuple[Any, Any]:
     """``(HTTPClient, Status)``, or :class:`Unavailable` while httpexplore has no client."""
     try:

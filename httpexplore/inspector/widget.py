@@ -450,11 +450,17 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
     def _position(self) -> int | None:
         n = self.steps
         slider = self.history_slider
-        with self._quietly(), slider.hold_sync():  # one message, not one per trait
-            slider.max = max(n - 1, 0)
-            if self._follow or slider.value > slider.max:
-                slider.value = slider.max
-            slider.disabled = n <= 1
+        top = max(n - 1, 0)
+        with self._quietly():
+            if top > slider.max:
+                # A larger max goes alone: sent together with a value above the old max, the
+                # browser's slider clamps the value to the old max and sends that back.
+                slider.max = top
+            with slider.hold_sync():  # one message for the rest
+                slider.max = top
+                if self._follow or slider.value > top:
+                    slider.value = top
+                slider.disabled = n <= 1
         return self._base + slider.value if n else None
 
     def _state(self) -> tuple[int | None, TraceState | None]:

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - playwright is in the [test] extra
 
 pytestmark = pytest.mark.browser
 
-TEMPLATE = "inspector.ipynb"
+TEMPLATE = "_scratch_fixed.ipynb"
 # The tutorial page, chunked, 8 chunks; 0.5 s apart (default 0.05) so it is still arriving
 # while the test reads it.
 CHANGELOG = "/ChangeLog-5.php?delay=0.5"

@@ -379,10 +379,11 @@ def test_status_after_head_with_framing_or_close_is_body(head: bytes, after: Sta
     assert client.get_status() is after
 
 
-def test_divergence_2_head_without_framing_is_a_close_delimited_body() -> None:
+def test_rfc9112_6_3_rule_8_head_without_framing_is_a_close_delimited_body() -> None:
     """Godot goes to CONNECTED for a head with neither Content-Length nor chunked (keep-alive),
-    dropping the body.  RFC 9112 §6.3 rule 8: the body runs until the server closes; the
-    client reads it all (never a truncated 'complete' response), then ends DISCONNECTED."""
+    leaving the body unread.  RFC 9112 §6.3 rule 8 (and h11): the body runs until the server
+    closes; the client reads it all, then ends DISCONNECTED.  Not listed in SPEC §2.3; it is
+    the same principle as divergences 2 and 3 (never a silently truncated response)."""
     out, client, _t = exchange([b"HTTP/1.1 200 OK\r\nX: y\r\n\r\n", b"all ", b"of it", EOF])
     assert out.statuses == [S.REQUESTING, S.BODY, S.DISCONNECTED]
     assert out.body == b"all of it" and client.get_response_body_length() == -1

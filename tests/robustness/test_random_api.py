@@ -194,6 +194,6 @@ def test_random_api_sequences_keep_the_invariants() -> None:
         ClientMachine.refused_port = refused
         run_state_machine_as_test(
             ClientMachine,
-            settings=settings(max_examples=30, stateful_step_count=30, deadline=None,
+            settings=settings(max_examples=40, stateful_step_count=40, deadline=None,
                               suppress_health_check=[HealthCheck.too_slow]))
     assert server.errors == []
