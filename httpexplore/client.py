@@ -938,6 +938,9 @@ class HTTPClient:
                     continue
             elif isinstance(event, h11.InformationalResponse):
                 self._check_head_size(parser)
+                if parser.their_state is h11.SWITCHED_PROTOCOL:
+                    self._on_switch(event)
+                    return
                 c.interim.append(event.status_code)
                 if self._subscribers:
                     self._event("InformationalResponse", **_head_detail(event))
@@ -975,6 +978,20 @@ class HTTPClient:
         if event is not None and event.chunk_end:
             c.head_start = end + 2  # the CRLF after the data; then the next chunk-size line
 
+    def _on_switch(self, event: h11.InformationalResponse) -> None:
+        """101 Switching Protocols to the caller's ``Upgrade`` request: the connection now
+        speaks another protocol, which this client does not.  Report the 101 as the final
+        response and close the connection (it used to wait in REQUESTING forever)."""
+        c = self._c
+        c.head_received = True
+        c.response_code = event.status_code
+        c.reason = _latin1(event.reason)
+        c.http_version = _latin1(event.http_version)
+        c.headers = [(_latin1(n), _latin1(v)) for n, v in event.headers.raw_items()]
+        self._event("Response", **_head_detail(event))
+        c.body_length = 0
+        c.body_complete = c.closing = True
+
     def _on_head(self, event: h11.Response, parser: h11.Connection) -> None:
         c = self._c
         # h11 accepts any "HTTP/d.d", but only HTTP/1.x framing is known here (RFC 9112 §2.3).
@@ -997,7 +1014,9 @@ class HTTPClient:
         # One pass over the (already h11-validated) fields for what decides the framing.
         lengths: list[bytes] = []
         codings: list[bytes] = []
-        close = c.http_version == "1.0"
+        # The request may have said "Connection: close" too (h11 then holds our side in
+        # MUST_CLOSE): RFC 9112 §9.6, the client closes after this response.
+        close = c.http_version == "1.0" or parser.our_state is h11.MUST_CLOSE
         for name, value in raw:
             low = name.lower()
             if low == b"content-length":

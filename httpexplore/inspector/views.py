@@ -386,19 +386,20 @@ def _timeline_cells(row: TimelineRow, number: int) -> tuple[Markup, ...]:
 
 def timeline_html(rows: Sequence[TimelineRow], base: int, current: int,
                   limit: int = TIMELINE_ROWS) -> str:
-    """One row per step from ``base`` to ``current`` (the last ``limit`` of them); steps are
-    numbered from ``base``, the row of ``current`` is highlighted."""
+    """One row per step from ``base`` to ``current`` (the last ``limit`` of them), newest
+    first so the step shown is always in sight; steps are numbered from ``base``."""
     first = max(base, current - limit + 1)
-    body = [_timeline_cells(rows[pos], pos - base) for pos in range(first, current + 1)]
-    note = f"{first - base} earlier steps not shown" if first > base else ""
+    body = [_timeline_cells(rows[pos], pos - base) for pos in range(current, first - 1, -1)]
+    note = f"newest first; {first - base} earlier steps not shown" if first > base else \
+        "newest first"
     table = html_table(("#", "call", "at", "took", "status", "returned", "sent", "received",
                         "body", "events"), body, cls="hx-table", caption=note)
-    # Highlight the step shown (the last row) without touching the escaped cells.
+    # Highlight the step shown (the first row) without touching the escaped cells.
     if body:
-        cut = table.rfind("<tr>")
+        cut = table.index("<tbody><tr>") + len("<tbody>")
         table = Markup(table[:cut] + '<tr style="background:#e3f2fd;font-weight:bold">'
                        + table[cut + 4:])
-    return f'<div style="max-height:22em;overflow:auto;{_MONO}">{table}</div>'
+    return f'<div style="max-height:22em;overflow:auto;white-space:nowrap;{_MONO}">{table}</div>'
 
 
 _PHASE_COLOURS = {"dns": "#009688", "connect": "#ff9800", "ssl": "#9c27b0",
@@ -451,7 +452,7 @@ def waterfall_html(ex: Exchange | None, conn: Connection | None, cursor: float) 
     total = format_ms((max((e or s or origin) for _, s, e in phases) - origin) * 1000)
     table = html_table(("phase", "time", ""), rows, cls="hx-table",
                        caption=f"{total} from the first phase to the step shown")
-    return f'<div style="{_MONO}">{table}</div>'
+    return f'<div style="white-space:nowrap;{_MONO}">{table}</div>'
 
 
 _WAITING = frozenset({Status.RESOLVING, Status.CONNECTING, Status.REQUESTING, Status.BODY})

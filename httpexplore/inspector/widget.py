@@ -89,9 +89,13 @@ _TOOLTIPS = {
 _PORT_IN_URL = re.compile(r"^(https?://(?:\[[^\]]*\]|[^/:]*)):\d+")
 
 
-def _section(title: str, *children: widgets.Widget) -> widgets.VBox:
+def _section(title: str, *children: widgets.Widget, grow: int = 0,
+             min_width: str = "0") -> widgets.VBox:
+    """A titled column; ``grow`` > 0 shares the width of an ``HBox`` row."""
     head = widgets.HTML(f"<b>{html.escape(title)}</b>")
-    return widgets.VBox([head, *children], layout=widgets.Layout(flex="1 1 0", min_width="0"))
+    layout = widgets.Layout(flex=f"{grow} 1 0", min_width=min_width) if grow else \
+        widgets.Layout()
+    return widgets.VBox([head, *children], layout=layout)
 
 
 class Inspector(widgets.VBox):  # type: ignore[misc]
@@ -233,7 +237,8 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.history_label = widgets.Label()
         self.headers_html = widgets.HTML()
         self.body_count = widgets.Label("0 bytes")
-        self.body_info = widgets.Label()
+        self.body_info = widgets.Label(layout=widgets.Layout(margin="0 0 0 16px"),
+                                       style={"text_color": "#616161"})
         self.body_text = widgets.Textarea(disabled=False, layout=widgets.Layout(
             width="98%", height="18em"))
         self.body_hex = widgets.Textarea(layout=widgets.Layout(width="98%", height="18em"))
@@ -256,13 +261,14 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         return [
             self.status_html, self.error_html,
             widgets.HBox([self.history_slider, self.history_label]),
-            widgets.HBox([_section("Response headers", self.headers_html),
+            widgets.HBox([_section("Response headers", self.headers_html, grow=1),
                           _section("Body", widgets.HBox([self.body_count, self.body_info]),
-                                   body_tabs)]),
+                                   body_tabs, grow=1)]),
             _section("On the wire (this request cycle)", self.wire_html),
             _section("Status machine (drawn from status.TRANSITIONS)", self.diagram_html),
-            widgets.HBox([_section("Steps", self.timeline_html),
-                          _section("Timings", self.waterfall_html)]),
+            widgets.HBox([_section("Steps", self.timeline_html, grow=2, min_width="560px"),
+                          _section("Timings", self.waterfall_html, grow=1, min_width="420px")],
+                         layout=widgets.Layout(flex_flow="row wrap")),
         ]
 
     def _wire_events(self) -> None:

@@ -297,13 +297,22 @@ def notebook(jupyter_server: JupyterServer,
         jupyter_server.shutdown_sessions(name)
 
 
-@pytest.fixture
-def page(browser, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
+@pytest.fixture(scope="session")
+def browser_context(browser) -> Iterator[object]:
+    """One context for the session: its HTTP and code caches make every page load after the
+    first one cheaper. Tests stay apart through their own page, notebook, kernel and workspace.
+    """
     ctx = browser.new_context(viewport={"width": 1280, "height": 2400})
     ctx.set_default_timeout(UI_TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(browser_context, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
+    pg = browser_context.new_page()
     blocked: list[str] = []
-    ctx.route(NOT_LOOPBACK, lambda route: (blocked.append(route.request.url), route.abort()))
-    pg = ctx.new_page()
+    pg.route(NOT_LOOPBACK, lambda route: (blocked.append(route.request.url), route.abort()))
     console: list[str] = []
     pg.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
     pg.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
@@ -317,7 +326,7 @@ def page(browser, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[P
             (artifacts / f"{slug}-console.txt").write_text(
                 "\n".join(console + [f"blocked: {u}" for u in blocked]) + "\n"
             )
-            ctx.close()
+            pg.close()
 
 
 class Lab:

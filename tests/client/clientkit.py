@@ -31,9 +31,10 @@ from httpexplore import Error, HTTPClient, Method, PollRecord, Status, TLSOption
 from httpexplore.transport import Phase, ScriptedTransport, ScriptStep
 
 __all__ = [
-    "ADDRESS", "Driver", "LoopbackServer", "Outcome", "RecordingTransport", "Step", "collapse",
-    "connect_live", "exchange", "ipv6_loopback_available", "live_exchange", "read_request",
-    "reset_close", "scripted_client", "tutorial",
+    "ADDRESS", "Certs", "Driver", "Handler", "LoopbackServer", "Outcome", "RecordingTransport",
+    "Step", "certs", "collapse", "connect_live", "drain", "exchange", "ipv6_loopback_available",
+    "live_exchange", "read_request", "reset_close", "respond", "scripted_client", "serving",
+    "tutorial",
 ]
 
 #: The documentation address (RFC 5737) the scripted transport pretends to connect to.

@@ -7,6 +7,8 @@ and names the divergence (``divergence_N`` in the test name, SPEC §2.3 item N).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from clientkit import ADDRESS, Driver, RecordingTransport, exchange, scripted_client, tutorial
 
@@ -164,7 +166,6 @@ def test_unresolvable_name_is_cant_resolve_on_every_later_poll() -> None:
     assert client.connect_to_host("no-such-host.invalid", 80) is OK
     assert client.get_status() is S.RESOLVING
     results = []
-    import time
     end = time.monotonic() + 20
     while client.get_status() is S.RESOLVING:
         assert time.monotonic() < end
@@ -658,6 +659,16 @@ def test_divergence_3_connection_close_and_http10_end_disconnected(head: bytes) 
     out, client, transport = exchange([head + b"\r\n\r\nhi", *tail])
     assert out.body == b"hi" and out.final is S.DISCONNECTED and transport.closed
     assert client.poll() is E.ERR_UNCONFIGURED
+
+
+@pytest.mark.parametrize("header", ["Connection: close", "connection: keep-alive, Close"])
+def test_divergence_3_request_with_connection_close_ends_disconnected(header: str) -> None:
+    """RFC 9112 §9.6: a client that sends ``close`` must close after the response and send
+    nothing more on that connection (Godot ignores its own request headers)."""
+    out, client, transport = exchange([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"],
+                                      headers=[header])
+    assert out.body == b"ok" and out.final is S.DISCONNECTED and transport.closed
+    assert client.request(Method.GET, "/", []) is ERR_INVALID_PARAMETER
 
 
 def test_divergence_5_bytes_while_idle_are_not_a_response() -> None:

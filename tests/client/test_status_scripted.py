@@ -330,10 +330,10 @@ def test_close_from_every_status_resets_to_disconnected(target: Status,
             assert steps < 10, client.get_status()
     client.close()
     assert client.get_status() is S.DISCONNECTED
+    assert client.error is OK and client.error_message == ""
     assert client.poll() is E.ERR_UNCONFIGURED
     assert client.get_response_code() == 0 and client.get_response_body_length() == -1
     assert not client.has_response() and client.get_response_headers() == []
-    assert client.error is OK and client.error_message == ""
     assert client.read_response_body_chunk() == b""
     if target is not S.DISCONNECTED:
         assert transport.closed
@@ -427,3 +427,21 @@ def test_blocking_reads_join_pieces_into_full_blocks(edges: list[Edge]) -> None:
     assert got == body
     assert d.steps[-4:] == [("read", 256, S.BODY), ("read", 256, S.BODY), ("read", 256, S.BODY),
                             ("read", 32, S.CONNECTED)]
+
+
+def test_101_to_an_upgrade_request_is_final_and_closes(edges: list[Edge]) -> None:
+    """The connection leaves HTTP after a 101 the caller asked for: the 101 is the response and
+    the client closes (instead of waiting in REQUESTING for a head that will never come)."""
+    client, transport = scripted_client([b"HTTP/1.1 101 Switching Protocols\r\n"
+                                         b"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                                         b"\x81\x05hello"])
+    d = Driver(client)
+    d.connect()
+    d.poll()
+    d.request(headers=["Upgrade: websocket", "Connection: Upgrade"])
+    d.poll(2)
+    assert d.steps[-2:] == [("poll", OK, S.DISCONNECTED), ("poll", E.ERR_UNCONFIGURED,
+                                                           S.DISCONNECTED)]
+    assert client.get_response_code() == 101 and client.has_response()
+    assert client.get_response_headers() == ["Upgrade: websocket", "Connection: Upgrade"]
+    assert transport.closed and edges[-1] == (S.REQUESTING, In.HEAD_DONE_CLOSE)

@@ -168,7 +168,9 @@ def test_refused_call_shows_client_message(make_inspector: Callable[..., Inspect
     insp.host_field.value = "ab"
     insp.connect_button.click()
     assert "too short" in insp.error_html.value
-    insp.poll_button.click()  # disabled in the UI, but code may still call it
+    insp.host_field.value = "127.0.0.1"
+    insp.port_field.value = 9
+    insp.connect_button.click()  # a valid call clears the message
     assert insp.error_html.value == ""
 
 

@@ -172,6 +172,7 @@ def test_proxy_port_out_of_range_is_refused_and_kept(setter: str) -> None:
 def test_poll_read_close_with_no_connection_do_nothing_harmful() -> None:
     c = HTTPClient(record=False)
     assert c.poll() is Error.ERR_UNCONFIGURED
+    assert c.error is Error.ERR_UNCONFIGURED and "connect_to_host" in c.error_message
     assert c.read_response_body_chunk() == b""
     c.close()
     c.close()

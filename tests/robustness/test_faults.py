@@ -12,6 +12,7 @@ import time
 
 import pytest
 from clientkit import (
+    Handler,
     LoopbackServer,
     RecordingTransport,
     connect_live,
@@ -34,7 +35,7 @@ def client(**kwargs: float | None) -> HTTPClient:
     return HTTPClient(record=False, **kwargs)
 
 
-def reset_after(payload: bytes):  # type: ignore[no-untyped-def]
+def reset_after(payload: bytes) -> Handler:
     def handler(conn: socket.socket, server: LoopbackServer) -> None:
         if server.read(conn):
             if payload:
