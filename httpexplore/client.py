@@ -23,167 +23,71 @@ responses are interim, 204/304/HEAD responses have no body, a truncated body is 
 ``Connection: close`` response closes the socket, chunk extensions and trailers are accepted, data
 arriving while no request is outstanding closes the connection, and reading the headers does not
 consume them.
+
+This module is the Godot API and the poll loop; what it calls lives next to it (imports go one
+way, from here down):
+
+* :mod:`httpexplore.request`: the caller's arguments checked (URL, headers, ports), Godot's
+  automatic headers, the request serialised by h11 (and the last one cached), ``CONNECT``.
+* :mod:`httpexplore.response`: h11's events applied to the cycle, the framing decisions
+  (RFC 9112 §6.3), the head-size limit, the proxy's answer to ``CONNECT``.
+* :mod:`httpexplore._cycle`: the state of one connection and its response, and the body buffer
+  that :meth:`HTTPClient.read_response_body_chunk` takes from.
+* :mod:`httpexplore.errors`: the plain-language messages (h11's complaints explained).
+* :mod:`httpexplore.query`: :meth:`HTTPClient.query_string_from_dict`.
+
+The body's hot path (``poll`` → ``_poll_body`` → ``_read_body_once`` → ``_recv``, and
+``read_response_body_chunk`` → ``Cycle.take``) stays in few, flat calls: it runs once per
+64 KiB of a download.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import h11
 
-from .errors import Error, FailureKind, TransportError, plural
+from . import query
+from ._cycle import MAX_HEAD, Cycle
+from .errors import (
+    Error,
+    FailureKind,
+    TransportError,
+    explain_protocol_error,
+    head_cut_short_message,
+    incomplete_body_message,
+    read_timeout_message,
+    truncated_body_message,
+    unsolicited_message,
+)
 from .records import CycleInfo, EventInfo, PollRecord
+from .request import (
+    RequestWriter,
+    authority,
+    check_connect_types,
+    check_request_types,
+    connect_problem,
+    next_parser,
+    proxy_problem,
+    request_problem,
+    split_header,
+    unbracket,
+)
+from .response import drain_events, tunnel_answer
 from .status import ERROR_STATUSES, Input, Method, ResponseCode, Status, next_status
 from .tls import TLSOptions
-from .transport import Phase, SocketTransport, Transport, ip_literal
+from .transport import Phase, SocketTransport, Transport
 
 __all__ = ["HTTPClient"]
 
 __version__ = "0.1.0"
 
-_HOST_MIN_LEN = 4  # Godot's HOST_MIN_LEN
 _CHUNK_MIN, _CHUNK_MAX = 256, 16 * 1024 * 1024
 _HEAD_READ = 65536  # bytes read per poll while waiting for the response head
-_MAX_HEAD = 64 * 1024  # a response head larger than this is refused (h11's buffer limit)
-_NO_BODY_CODES = (204, 304)
 
 PollCallback = Callable[[PollRecord], None]
-
-
-def _latin1(b: bytes) -> str:
-    return b.decode("latin-1")
-
-
-#: h11's complaint about a complete status line that starts with a byte below 0x21.
-_LEADING_JUNK = re.compile(r"illegal status line: bytearray\(b'( |\\[trnx])")
-
-
-def _unparsed(parser: h11.Connection) -> int:
-    """Bytes h11 holds but has not parsed yet.  (``trailing_data`` would copy them all.)"""
-    return len(parser._receive_buffer)
-
-
-def _explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None) -> str:
-    """Turn h11's terse complaint into a sentence a learner can act on (RFC 9112 cited).
-
-    ``body`` is the number of body bytes that arrived before the failure, or None when the
-    failure is in the response head.  The message depends only on the bytes received, never on
-    how they were split into reads: replaying the same bytes gives the same words.  (It used to
-    say "after N bytes of response", N being whatever the last read happened to contain.)
-    """
-    text = str(exc)
-    low = text.lower()
-    where = "in the response head" if body is None else f"after {plural(body, 'body byte')}"
-    if "closed connection" in low:
-        # h11 says "peer closed connection without sending complete message body" or "peer
-        # unexpectedly closed connection" (mid-line, e.g. a chunk-size line cut short).
-        if body is None:
-            return ("the server closed the connection before the response head was complete; "
-                    "RFC 9112 §8: an incomplete message must not be treated as complete")
-        return ("the server closed the connection before the body was complete "
-                f"({plural(body, 'body byte')} arrived); RFC 9112 §6.3 and §8: an incomplete "
-                "message must not be treated as complete")
-    if "illegal request line" in low or "no response line" in low or _LEADING_JUNK.search(text):
-        # h11 words the same fault three ways depending on whether the head was complete when
-        # it looked ("illegal request line" is its early check on an incomplete head): one
-        # message, so that it does not depend on how the bytes were split into reads.
-        return ("the status line does not start with 'HTTP/': the response begins with "
-                "whitespace, a control character or an empty line (RFC 9112 §2.2, §4); "
-                f"{where}.")
-    part = "head" if body is None else "chunk-size line or trailer section"
-    # (needle in h11's text, explanation, quote h11's text?).  h11's text is left out where it
-    # quotes however many bytes the last read held, so that the message stays split-independent.
-    rules: list[tuple[str, str, bool]] = [
-        ("http version", "the server answered with a major HTTP version other than 1; this is "
-         "an HTTP/1.1 client and cannot know that version's framing (RFC 9112 §2.3)", True),
-        ("http/1.0 response with transfer-encoding", "an HTTP/1.0 response carries "
-         "Transfer-Encoding, which HTTP/1.0 does not have: RFC 9112 §6.1 says to treat its "
-         "framing as faulty", False),
-        ("conflicting content-length", "the response carries conflicting Content-Length values "
-         "(RFC 9112 §6.3: the message framing is invalid)", True),
-        ("content-length", "the response has an invalid Content-Length (RFC 9112 §6.2, §6.3)",
-         True),
-        ("transfer-encoding", "the response uses a Transfer-Encoding other than a final "
-         "'chunked' (RFC 9112 §6.1); the body length cannot be determined", True),
-        ("malformed chunk footer", "a chunk's data is not followed by CRLF: the chunk carries "
-         "more bytes than its chunk-size line announced (RFC 9112 §7.1)", False),
-        ("chunk", "a chunk of the chunked body is malformed (RFC 9112 §7.1: chunk-size is "
-         "hexadecimal digits, optionally followed by ;extensions, then CRLF)", True),
-        ("illegal status line", "the status line is not 'HTTP/1.x NNN reason' "
-         "(RFC 9112 §4)", True),
-        ("status_code should be in range", "the status code is not a valid three-digit code "
-         "(RFC 9110 §15: 100 to 599)", True),
-        ("_switch_upgrade", "the server answered 101 Switching Protocols although the request "
-         "asked for no Upgrade (RFC 9110 §7.8, §15.2.2)", False),
-        ("receive buffer too long", f"the response {part} is larger than {_MAX_HEAD} bytes "
-         "and was refused (RFC 9112 §2.3 lets a client limit it)", False),
-        ("continuation line", "the header section starts with an indented continuation line "
-         "(obsolete line folding with nothing to continue, RFC 9112 §5.2)", True),
-        ("illegal header line", "a header line is malformed (RFC 9112 §5: field-name ':' "
-         "OWS field-value OWS, no whitespace before the colon, no bare CR or NUL)", True),
-        ("illegal", "the response contains bytes that are not allowed there (RFC 9112 §2.2, §5)",
-         True),
-        ("header", "a header field is invalid (RFC 9112 §5)", True),
-    ]
-    # Match on h11's words only, not on the bytes it quotes after ": " (a malformed line
-    # "Content-Length : 5" is a header-line problem, not a Content-Length one).
-    words = low.split(": ", 1)[0]
-    for needle, explanation, quote in rules:
-        if needle in words:
-            return f"{explanation}; {where}." + (f" Parser said: {text}" if quote else "")
-    return f"the response is not valid HTTP/1.1 {where}. Parser said: {text}"
-
-
-class _Cycle:
-    """Mutable state of one connection and its current request; rebuilt by connect_to_host."""
-
-    __slots__ = ("body", "body_buffered", "body_complete", "body_delivered", "body_length",
-                 "chunked", "closing", "connection", "count", "eof", "fast_remaining",
-                 "head_received", "head_start", "headers", "http_version", "info", "interim",
-                 "keep_alive",
-                 "last_rx", "method", "parser", "pending_error", "reason", "received_total",
-                 "response_code", "target", "trailers", "tunnel", "tx", "tx_offset", "used")
-
-    def __init__(self) -> None:
-        self.parser: h11.Connection | None = None
-        self.tunnel: h11.Connection | None = None  # HTTPS proxy CONNECT exchange
-        self.tx = b""
-        self.tx_offset = 0
-        self.method = ""
-        self.target = ""
-        self.reset_response()
-        self.connection = 0
-        self.count = 0
-        self.info = CycleInfo(connection=0, cycle=0, host="", port=0, tls=False)
-        self.last_rx = 0.0
-        self.used = False  # a request has been sent on this connection (the next one reuses it)
-
-    def reset_response(self) -> None:
-        self.head_received = False
-        self.head_start = 0  # response offset where the current head began (after any 1xx)
-        self.response_code = 0
-        self.reason = ""
-        self.http_version = ""
-        self.headers: list[tuple[str, str]] = []
-        self.trailers: list[tuple[str, str]] = []
-        self.interim: list[int] = []
-        self.chunked = False
-        self.body_length = -1
-        self.body: deque[bytes] = deque()
-        self.body_buffered = 0
-        self.body_delivered = 0
-        self.body_complete = False
-        self.fast_remaining = -1  # >= 0: counting a Content-Length body without h11
-        self.keep_alive = True
-        self.closing = False
-        self.eof = False
-        self.received_total = 0
-        self.pending_error = ""  # a failure to report once the buffered body is handed out
 
 
 class HTTPClient:
@@ -257,8 +161,8 @@ class HTTPClient:
         self._https_proxy: tuple[str, int] | None = None
         self._proxy_kind = ""
         self._connect_started = 0.0
-        self._c = _Cycle()
-        self._last_request: tuple[tuple[Any, ...], h11.Request, bytes] | None = None
+        self._c = Cycle()
+        self._writer = RequestWriter(f"httpexplore/{__version__}")
         self._connections = 0
         self._requests = 0
         # Per-step scratch: what this step wrote, read and observed (for the PollRecord).
@@ -424,37 +328,17 @@ class HTTPClient:
 
     def _proxy_setting(self, op: str, host: str, port: int, old: tuple[str, int] | None
                        ) -> tuple[tuple[str, int] | None, Error]:
-        # Checked here: a bad value used to surface later as an AttributeError or
-        # OverflowError raised out of connect_to_host().
-        if not isinstance(host, str):
-            raise TypeError(f"{op}: host must be a str, not {type(host).__name__}")
-        if isinstance(port, bool) or not isinstance(port, int):
-            raise TypeError(f"{op}: port must be an int, not {type(port).__name__}")
-        if not host or port == -1:
-            return None, Error.OK
-        if not 0 <= port <= 65535:
-            return old, self._caller_mistake(
-                Error.ERR_INVALID_PARAMETER,
-                f"{op}: the port {port} is not between 0 and 65535 (or -1 to unset)")
-        return (host, port), Error.OK
+        proxy, problem = proxy_problem(op, host, port)
+        if problem is not None:
+            return old, self._caller_mistake(Error.ERR_INVALID_PARAMETER, problem)
+        return proxy, Error.OK
 
     # ------------------------------------------------------------------ helpers ----------
     @staticmethod
     def query_string_from_dict(fields: Mapping[Any, Any]) -> str:
         """Godot's ``application/x-www-form-urlencoded`` builder: ``None`` → bare key, a list
         → the key repeated, everything percent-encoded except ``A-Z a-z 0-9 - . _ ~``."""
-        if not isinstance(fields, Mapping):
-            raise TypeError(f"fields must be a mapping, not {type(fields).__name__}")
-        parts: list[str] = []
-        for key, value in fields.items():
-            k = _uri_encode(_godot_str(key))
-            if value is None:
-                parts.append(k)
-            elif isinstance(value, (list, tuple)):
-                parts.extend(f"{k}={_uri_encode(_godot_str(v))}" for v in value)
-            else:
-                parts.append(f"{k}={_uri_encode(_godot_str(value))}")
-        return "&".join(parts)
+        return query.query_string_from_dict(fields)
 
     # ------------------------------------------------------------------ connect ----------
     def connect_to_host(self, host: str, port: int = -1,
@@ -465,19 +349,7 @@ class HTTPClient:
         ``https://`` in ``host`` enables TLS (default verification unless ``tls_options``);
         ``http://`` disables it even if ``tls_options`` is given.  Port -1 means 80 or 443.
         """
-        if not isinstance(host, str):
-            raise TypeError(f"host must be a str, not {type(host).__name__}")
-        if isinstance(port, bool) or not isinstance(port, int):
-            raise TypeError(f"port must be an int, not {type(port).__name__}")
-        if tls_options is not None and not isinstance(tls_options, TLSOptions):
-            raise TypeError("tls_options must be a TLSOptions (TLSOptions.client() ...)")
-        if tls_options is not None and (
-                not isinstance(tls_options.common_name_override, str)
-                or (tls_options.trusted_chain is not None
-                    and not isinstance(tls_options.trusted_chain, (str, bytes, os.PathLike)))):
-            # Checked now: otherwise the TLS set-up raises out of a later poll().
-            raise TypeError("TLSOptions: trusted_chain must be a path, PEM str or PEM bytes, "
-                            "and common_name_override a str")
+        check_connect_types(host, port, tls_options)
         started = time.monotonic()
         before = self._status
         self._close_quietly()
@@ -485,7 +357,7 @@ class HTTPClient:
             host, tls_options = host[8:], tls_options or TLSOptions.client()
         elif host[:7].lower() == "http://":
             host, tls_options = host[7:], None
-        problem = self._connect_problem(host, port, tls_options)
+        problem = connect_problem(host, port, tls_options)
         if problem is not None:
             return self._finish_call("connect_to_host", started, before,
                                      self._caller_mistake(Error.ERR_INVALID_PARAMETER, problem))
@@ -496,23 +368,10 @@ class HTTPClient:
         result = self._begin_connection()
         return self._finish_call("connect_to_host", started, before, result)
 
-    @staticmethod
-    def _connect_problem(host: str, port: int, tls: TLSOptions | None) -> str | None:
-        if tls is not None and tls.is_server:
-            return "server-side TLSOptions cannot be used to connect; use TLSOptions.client()"
-        if ip_literal(host) is None and len(host) < _HOST_MIN_LEN:
-            return (f"the host {host!r} is too short (Godot requires at least "
-                    f"{_HOST_MIN_LEN} characters)")
-        if not 0 <= port <= 65535 and port != -1:
-            return f"the port {port} is not between 0 and 65535 (or -1 for the default)"
-        if any(ch.isspace() for ch in host) or not host:
-            return f"the host {host!r} is empty or contains whitespace"
-        return None
-
     def _begin_connection(self) -> Error:
         """Open a transport to the origin or the proxy; status RESOLVING or CONNECTING."""
         self._connections += 1
-        c = self._c = _Cycle()
+        c = self._c = Cycle()
         c.connection = self._connections
         c.count = self._requests
         target_host, target_port = self._host, self._port
@@ -527,7 +386,7 @@ class HTTPClient:
         self._connect_started = time.monotonic()
         transport = self._transport = self._transport_factory()
         try:
-            phase = transport.open(_unbracket(target_host), target_port)
+            phase = transport.open(unbracket(target_host), target_port)
         except TransportError as exc:  # an IP literal whose connect failed at once
             self._set_status(Input.CONNECT_ADDRESS)
             return self._fail(exc)
@@ -566,113 +425,37 @@ class HTTPClient:
 
     def _request(self, op: str, method: Method | int, url: str, headers: Sequence[str],
                  body: bytes) -> Error:
-        if isinstance(method, bool) or not isinstance(method, int):
-            raise TypeError(f"method must be a Method or int, not {type(method).__name__}")
-        if not isinstance(url, str):
-            raise TypeError(f"url must be a str, not {type(url).__name__}")
-        if isinstance(headers, (str, bytes)) or not all(isinstance(h, str) for h in headers):
-            raise TypeError("headers must be a list of 'Name: value' strings")
+        check_request_types(method, url, headers)
         started = time.monotonic()
         before = self._status
-        problem = self._request_problem(method, url, headers)
+        problem = request_problem(method, url, headers, self._status, self.error_message)
         if problem is not None:
             return self._finish_call(op, started, before,
                                      self._caller_mistake(Error.ERR_INVALID_PARAMETER, problem))
         name = Method(method).name
-        fields = [_split_header(h) for h in headers]
+        fields = [split_header(h) for h in headers]
+        c = self._c
+        target = url
+        if self._proxy_kind == "http":
+            target = f"http://{authority(self._host, self._port)}{url}"
+        c.method, c.target = name, target
+        parser = c.parser = next_parser(c.parser)
         try:
-            wire = self._build_request(name, url, fields, body)
+            wire = self._writer.write(parser, name, target, fields, body, self._host,
+                                      self._port, self._tls is not None)
         except h11.LocalProtocolError as exc:
             return self._finish_call(op, started, before, self._caller_mistake(
                 Error.ERR_INVALID_PARAMETER, f"the request is not valid HTTP/1.1: {exc}"))
         self._requests += 1
-        c = self._c
         reused = c.used  # an earlier request completed on this connection
         c.reset_response()
         c.count = self._requests
         c.tx, c.tx_offset = wire, 0
-        c.info = self._cycle_info(cycle=self._requests, method=name, target=c.target,
+        c.info = self._cycle_info(cycle=self._requests, method=name, target=target,
                                   reused=reused)
         self.error, self.error_message = Error.OK, ""
         self._set_status(Input.REQUEST)
         return self._finish_call(op, started, before, Error.OK)
-
-    def _request_problem(self, method: int, url: str, headers: Sequence[str]) -> str | None:
-        if not 0 <= method < Method.MAX:
-            return f"the method {method} is not one of METHOD_GET (0) .. METHOD_PATCH (8)"
-        if method == Method.CONNECT:
-            ok = ":" in url and not url.startswith(":") and not url.endswith(":")
-            if not ok:
-                return f"a CONNECT request needs a 'host:port' target, not {url!r}"
-        elif not (url.startswith(("/", "http://", "https://"))
-                  or (method == Method.OPTIONS and url == "*")):
-            return (f"the URL {url!r} must start with '/', 'http://' or 'https://' "
-                    "(or be '*' for OPTIONS)")
-        if any(ch in url for ch in " \r\n\t\0"):
-            return f"the URL {url!r} contains a space or control character (RFC 9112 §3.2)"
-        for i, line in enumerate(headers):
-            stripped = line.strip()
-            if not stripped or stripped.find(":") < 1:
-                return (f"invalid HTTP header at index {i}: {line!r} "
-                        "(expected 'Name: value')")
-            if any(ch in line for ch in "\r\n\0"):
-                return f"invalid HTTP header at index {i}: it contains CR, LF or NUL"
-        if self._status is not Status.CONNECTED:
-            reason = f" ({self.error_message})" if self._status in ERROR_STATUSES else ""
-            return (f"request() needs status CONNECTED, but the status is "
-                    f"{self._status.name}{reason}")
-        return None
-
-    def _build_request(self, method: str, url: str, fields: list[tuple[str, str]],
-                       body: bytes) -> bytes:
-        """Serialise the request with h11 (framing is h11's job), adding Godot's automatic
-        headers in Godot's order: Host, Content-Length, User-Agent, Accept."""
-        c = self._c
-        target = url
-        if self._proxy_kind == "http":
-            target = f"http://{_bracket(self._host)}:{self._port}{url}"
-        c.method, c.target = method, target
-        present = {name.lower() for name, _v in fields}
-        auto: list[tuple[str, str]] = []
-        if "host" not in present:
-            default = 443 if self._tls is not None else 80
-            host = _bracket(self._host)
-            auto.append(("Host", host if self._port == default else f"{host}:{self._port}"))
-        if body and "content-length" not in present and "transfer-encoding" not in present:
-            auto.append(("Content-Length", str(len(body))))
-        if "user-agent" not in present:
-            auto.append(("User-Agent", f"httpexplore/{__version__}"))
-        if "accept" not in present:
-            auto.append(("Accept", "*/*"))
-        parser = c.parser
-        if (parser is not None and parser.our_state is h11.DONE
-                and parser.their_state is h11.DONE):
-            parser.start_next_cycle()  # keep-alive: same parser, next request/response cycle
-        else:
-            parser = c.parser = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
-        # Building an h11 event validates every header, which dominates the cost of small
-        # requests; repeating the previous request reuses the validated event.
-        key = (method, target, tuple(fields), tuple(auto))
-        cached = self._last_request
-        if cached is not None and cached[0] == key:
-            req, head = cached[1], cached[2]
-        else:
-            # Text becomes bytes here, once, as UTF-8 like Godot's request string (h11 would
-            # encode as ASCII and raise UnicodeEncodeError out of request()); h11 then refuses
-            # what HTTP does not allow (a non-ASCII URL or field name) as LocalProtocolError.
-            wire_fields = [(n.encode(), v.encode()) for n, v in fields + auto]
-            req = h11.Request(method=method, target=target.encode(), headers=wire_fields)
-            # h11 would write Host first (RFC 9110 §7.2 says SHOULD); Godot writes the
-            # caller's fields first, in order, then its automatic ones: keep Godot's order.
-            head = b"".join([f"{method} ".encode(), req.target, b" HTTP/1.1\r\n",
-                             *[b"%s: %s\r\n" % field for field in wire_fields], b"\r\n"])
-            self._last_request = (key, req, head)
-        parser.send(req)  # h11 tracks the request (framing of the response, keep-alive)
-        out = head
-        if body:
-            out += parser.send(h11.Data(data=body)) or b""
-        out += parser.send(h11.EndOfMessage()) or b""
-        return out
 
     # ------------------------------------------------------------------ poll -------------
     def poll(self) -> Error:
@@ -768,17 +551,15 @@ class HTTPClient:
     def _start_tunnel(self) -> Error:
         """HTTPS proxy: ask for a tunnel with ``CONNECT host:port`` (RFC 9110 §9.3.6)."""
         c = self._c
-        authority = f"{_bracket(self._host)}:{self._port}"
-        tunnel = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
-        wire = tunnel.send(h11.Request(method="CONNECT", target=authority,
-                                       headers=[("Host", authority),
-                                                ("User-Agent", f"httpexplore/{__version__}")]))
-        tunnel.send(h11.EndOfMessage())
-        c.tunnel, c.tx, c.tx_offset = tunnel, wire or b"", 0
-        c.info = self._cycle_info(method="CONNECT", target=authority)
+        target = authority(self._host, self._port)
+        c.tunnel, c.tx = self._writer.connect_request(target)
+        c.tx_offset = 0
+        c.info = self._cycle_info(method="CONNECT", target=target)
         return self._poll_tunnel()
 
     def _poll_tunnel(self) -> Error:
+        """Send ``CONNECT``, then read the proxy's answer (a refusal raises TransportError,
+        which ``_poll_connecting`` turns into CANT_CONNECT)."""
         c = self._c
         tunnel = c.tunnel
         assert tunnel is not None
@@ -787,28 +568,10 @@ class HTTPClient:
         data = self._recv(_HEAD_READ)
         if data is None:
             return Error.OK
-        if not data:
-            # Checked before h11 sees the EOF: h11 would report it as a protocol error
-            # ("can't handle event type ConnectionClosed").
-            return self._fail(TransportError(
-                FailureKind.CONNECT, "the proxy closed the connection instead of answering "
-                "CONNECT"))
-        tunnel.receive_data(data)
-        try:
-            event = tunnel.next_event()
-        except h11.RemoteProtocolError as exc:
-            return self._fail(TransportError(
-                FailureKind.CONNECT, "the proxy's answer to CONNECT is not valid HTTP: "
-                + _explain_protocol_error(exc, None)))
-        if event is h11.NEED_DATA:
+        status_code = tunnel_answer(tunnel, data, authority(self._host, self._port))
+        if status_code is None:
             return Error.OK
-        if not isinstance(event, h11.Response) or not 200 <= event.status_code < 300:
-            code = getattr(event, "status_code", 0)
-            reason = _latin1(getattr(event, "reason", b""))
-            return self._fail(TransportError(
-                FailureKind.CONNECT, f"the HTTPS proxy refused the tunnel: CONNECT "
-                f"{_bracket(self._host)}:{self._port} got {code} {reason}".rstrip()))
-        self._event("TunnelEstablished", status_code=event.status_code)
+        self._event("TunnelEstablished", status_code=status_code)
         c.tunnel = None
         c.info = self._cycle_info(method="", target="")
         return self._start_tls()
@@ -879,11 +642,8 @@ class HTTPClient:
         return Error.OK
 
     def _timeout_error(self) -> TransportError:
-        c = self._c
-        what = "the response head" if self._status is Status.REQUESTING else "more of the body"
-        return TransportError(
-            FailureKind.TIMEOUT, f"read_timeout: no byte arrived for {self.read_timeout:g} s "
-            f"while waiting for {what} ({plural(c.received_total, 'byte')} of response so far)")
+        return TransportError(FailureKind.TIMEOUT, read_timeout_message(
+            self.read_timeout, self._status is Status.REQUESTING, self._c.received_total))
 
     # -- parsing -----------------------------------------------------------------------------
     def _feed(self, data: bytes) -> Error:
@@ -897,178 +657,32 @@ class HTTPClient:
             if self._status is Status.REQUESTING:
                 # Checked before h11 sees the EOF, which it would report as "can't handle event
                 # type ConnectionClosed" (nothing received) or "peer unexpectedly closed".
-                return self._broken(
-                    f"the server closed the connection before a complete response head "
-                    f"arrived ({plural(c.received_total, 'byte')} received); RFC 9112 §8: an "
-                    "incomplete message must not be treated as complete")
+                return self._broken(head_cut_short_message(c.received_total))
         try:
             parser.receive_data(data)
-            self._drain_events(parser)
+            drain_events(c, parser, self._step_events if self._subscribers else None)
         except h11.RemoteProtocolError as exc:
+            if c.enter_body:  # the head arrived before the failure
+                self._enter_body()
             in_head = self._status is Status.REQUESTING
             body = None if in_head else c.body_delivered + c.body_buffered
-            message = _explain_protocol_error(exc, body)
+            message = explain_protocol_error(exc, body, MAX_HEAD)
             if self._status is Status.BODY and c.body_buffered:
                 # Hand out what arrived before the failure first: nothing is lost, and the
                 # error status follows the last good byte (see _check_done).
                 c.pending_error, c.eof = message, True
                 return Error.OK
             return self._broken(message)
+        if c.enter_body:
+            self._enter_body()
         if self._status is Status.REQUESTING and c.body_complete:  # a head with no body at all
             self._complete(Input.HEAD_DONE_CLOSE if c.closing else Input.HEAD_DONE)
         return self._step_result()
 
-    def _drain_events(self, parser: h11.Connection) -> None:
-        c = self._c
-        while True:
-            event = parser.next_event()
-            if event is h11.NEED_DATA or event is h11.PAUSED:
-                if event is h11.PAUSED and c.body_complete:
-                    self._unsolicited(parser.trailing_data[0])
-                return
-            if type(event) is h11.Data:
-                if c.chunked and (event.chunk_start or event.chunk_end):
-                    self._check_line_size(parser, event)
-                self._on_data(event)
-            elif isinstance(event, h11.Response):
-                self._check_head_size(parser)
-                self._on_head(event, parser)
-                if c.fast_remaining >= 0 and parser.their_state is h11.SEND_BODY:
-                    # Drain what h11 already buffered; the rest is counted without h11.
-                    continue
-            elif isinstance(event, h11.InformationalResponse):
-                self._check_head_size(parser)
-                if parser.their_state is h11.SWITCHED_PROTOCOL:
-                    self._on_switch(event)
-                    return
-                c.interim.append(event.status_code)
-                if self._subscribers:
-                    self._event("InformationalResponse", **_head_detail(event))
-            elif isinstance(event, h11.EndOfMessage):
-                if c.chunked:
-                    self._check_line_size(parser, None)
-                self._on_end(event)
-            elif isinstance(event, h11.ConnectionClosed):
-                self._event("ConnectionClosed")
-                return
-
-    def _check_head_size(self, parser: h11.Connection) -> None:
-        """Refuse a head larger than ``_MAX_HEAD`` however it arrived.
-
-        h11 only limits a head that is still *incomplete*, so a 70 KiB head was refused when it
-        trickled in but accepted when it came in one read: the verdict depended on packet
-        boundaries.  Complete heads are measured here, with h11's own words for the refusal.
-        ``c.head_start`` is where the element being measured began (response offset).
-        """
-        c = self._c
-        end = c.received_total - _unparsed(parser)
-        size, c.head_start = end - c.head_start, end
-        if size > _MAX_HEAD:
-            raise h11.RemoteProtocolError("Receive buffer too long")
-
-    def _check_line_size(self, parser: h11.Connection, event: h11.Data | None) -> None:
-        """The same limit for a chunk-size line (``event`` starts a chunk) and for the last-chunk
-        line plus the trailer section (``event`` is None, at the end of the message)."""
-        c = self._c
-        end = c.received_total - _unparsed(parser)
-        if event is None or event.chunk_start:
-            line_end = end - (len(event.data) if event is not None else 0)
-            if line_end - c.head_start > _MAX_HEAD:
-                raise h11.RemoteProtocolError("Receive buffer too long")
-        if event is not None and event.chunk_end:
-            c.head_start = end + 2  # the CRLF after the data; then the next chunk-size line
-
-    def _on_switch(self, event: h11.InformationalResponse) -> None:
-        """101 Switching Protocols to the caller's ``Upgrade`` request: the connection now
-        speaks another protocol, which this client does not.  Report the 101 as the final
-        response and close the connection (it used to wait in REQUESTING forever)."""
-        c = self._c
-        c.head_received = True
-        c.response_code = event.status_code
-        c.reason = _latin1(event.reason)
-        c.http_version = _latin1(event.http_version)
-        c.headers = [(_latin1(n), _latin1(v)) for n, v in event.headers.raw_items()]
-        self._event("Response", **_head_detail(event))
-        c.body_length = 0
-        c.body_complete = c.closing = True
-
-    def _on_head(self, event: h11.Response, parser: h11.Connection) -> None:
-        c = self._c
-        # h11 accepts any "HTTP/d.d", but only HTTP/1.x framing is known here (RFC 9112 §2.3).
-        if not event.http_version.startswith(b"1."):
-            raise h11.RemoteProtocolError(
-                f"unsupported HTTP version {_latin1(event.http_version)}")
-        # RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing (h11
-        # would decode it as chunked).
-        if event.http_version == b"1.0" and any(
-                name == b"transfer-encoding" for name, _v in event.headers):
-            raise h11.RemoteProtocolError("HTTP/1.0 response with Transfer-Encoding")
-        c.head_received = True
-        c.response_code = event.status_code
-        c.reason = _latin1(event.reason)
-        c.http_version = _latin1(event.http_version)
-        raw = event.headers.raw_items()
-        c.headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw]
-        if self._subscribers:
-            self._event("Response", **_head_detail(event))
-        # One pass over the (already h11-validated) fields for what decides the framing.
-        lengths: list[bytes] = []
-        codings: list[bytes] = []
-        # The request may have said "Connection: close" too (h11 then holds our side in
-        # MUST_CLOSE): RFC 9112 §9.6, the client closes after this response.
-        close = c.http_version == "1.0" or parser.our_state is h11.MUST_CLOSE
-        for name, value in raw:
-            low = name.lower()
-            if low == b"content-length":
-                lengths.append(value)
-            elif low == b"transfer-encoding":
-                codings.append(value)
-            elif low == b"connection" and b"close" in value.lower():
-                close = True
-        c.keep_alive = not close
-        no_body = (c.method == "HEAD" or event.status_code in _NO_BODY_CODES
-                   or (c.method == "CONNECT" and 200 <= event.status_code < 300))
-        c.chunked = bool(codings) and not no_body
-        if no_body:
-            c.body_length = 0
-            # Godot shows BODY for these (then one empty read); keep that where Godot would.
-            c.closing = not c.keep_alive
-            if c.method == "HEAD" or lengths or codings:
-                self._set_status(Input.HEAD_BODY)
-            return
-        if lengths and not codings:
-            c.body_length = int(lengths[0])
-            c.fast_remaining = c.body_length
+    def _enter_body(self) -> None:
+        """The final head announced a body (or Godot would show BODY): REQUESTING → BODY."""
+        self._c.enter_body = False
         self._set_status(Input.HEAD_BODY)
-
-    def _on_data(self, event: h11.Data) -> None:
-        c = self._c
-        data = bytes(event.data)
-        if data:
-            c.body.append(data)
-            c.body_buffered += len(data)
-            if c.fast_remaining > 0:
-                c.fast_remaining -= len(data)
-        if self._subscribers:
-            self._event("Data", length=len(data), chunk_start=event.chunk_start,
-                        chunk_end=event.chunk_end)
-
-    def _on_end(self, event: h11.EndOfMessage) -> None:
-        c = self._c
-        c.trailers = [(_latin1(n), _latin1(v)) for n, v in event.headers.raw_items()]
-        c.body_complete = True
-        c.fast_remaining = -1
-        if not c.keep_alive or c.eof:
-            c.closing = True
-        self._event("EndOfMessage", trailers=[list(t) for t in c.trailers])
-
-    def _unsolicited(self, data: bytes) -> None:
-        """Bytes beyond the end of the response: never taken as a next response (SPEC §2.3 #5).
-        The response is complete; the connection will be closed once it is handed out."""
-        c = self._c
-        if data:
-            self._event("Unsolicited", length=len(data))
-            c.closing = True
 
     # -- BODY ----------------------------------------------------------------------------------
     def _poll_body(self, now: float) -> Error:
@@ -1143,11 +757,8 @@ class HTTPClient:
             return self._broken(c.pending_error)
         elif c.eof and c.fast_remaining > 0:
             # (h11 decides for chunked and close-delimited bodies: it was fed the EOF.)
-            got = c.body_delivered
-            return self._broken(
-                f"the server closed the connection after {plural(got, 'body byte')} of the "
-                f"{c.body_length} announced by Content-Length ({c.fast_remaining} missing); "
-                "RFC 9112 §6.3 and §8: the response is incomplete, not a complete body")
+            return self._broken(truncated_body_message(c.body_delivered, c.body_length,
+                                                       c.fast_remaining))
         return self._step_result()
 
     def read_response_body_chunk(self) -> bytes:
@@ -1171,7 +782,7 @@ class HTTPClient:
                 self._read_body_once(started)
         except TransportError as exc:
             self._fail_body(exc)
-        chunk = self._take(size, exact=self.blocking_mode_enabled)
+        chunk = c.take(size, exact=self.blocking_mode_enabled)
         if self._status is Status.BODY:
             self._check_done()
         if self._subscribers:
@@ -1179,34 +790,6 @@ class HTTPClient:
         else:
             self._clear_step()
         return chunk
-
-    def _take(self, size: int, exact: bool = False) -> bytes:
-        """Hand out up to ``size`` buffered body bytes (no copy when one piece fits).  With
-        ``exact`` (blocking mode) hand out ``min(size, buffered)``: Godot's blocking reads
-        return full blocks, so a short first piece is joined with the next one."""
-        c = self._c
-        body = c.body
-        if not body:
-            return b""
-        first = body[0]
-        if len(first) <= size and (len(body) == 1 or len(first) == size or (
-                not exact and len(first) + len(body[1]) > size)):
-            body.popleft()
-            out = first
-        else:
-            parts: list[bytes] = []
-            room = size
-            while body and room:
-                piece = body.popleft()
-                if len(piece) > room:
-                    body.appendleft(piece[room:])
-                    piece = piece[:room]
-                parts.append(piece)
-                room -= len(piece)
-            out = b"".join(parts)
-        c.body_buffered -= len(out)
-        c.body_delivered += len(out)
-        return out
 
     # -- CONNECTED -----------------------------------------------------------------------------
     def _poll_idle(self) -> Error:
@@ -1223,9 +806,7 @@ class HTTPClient:
             return self._broken("the server closed the idle keep-alive connection; call "
                                 "connect_to_host() again to make a new one")
         self._event("Unsolicited", length=len(data))
-        return self._broken(f"{plural(len(data), 'byte')} arrived while no request was "
-                            "outstanding; they are not a response to anything (RFC 9112 §9.3), "
-                            "so the connection was closed")
+        return self._broken(unsolicited_message(len(data)))
 
     # ------------------------------------------------------------------ close ------------
     def close(self) -> None:
@@ -1298,9 +879,7 @@ class HTTPClient:
         c = self._c
         if self._status is not Status.BODY:
             return self._fail(exc)
-        got = c.body_delivered + c.body_buffered
-        message = (f"{exc.message}; {plural(got, 'body byte')} had arrived, so the response is "
-                   "incomplete (RFC 9112 §8)")
+        message = incomplete_body_message(exc.message, c.body_delivered + c.body_buffered)
         if c.body_buffered:
             c.pending_error, c.eof = message, True
             return Error.OK
@@ -1367,42 +946,6 @@ class HTTPClient:
         transport = getattr(self, "_transport", None)
         if transport is not None:
             transport.close()
-
-
-def _head_detail(event: h11.Response | h11.InformationalResponse) -> dict[str, Any]:
-    return {"status_code": event.status_code, "reason": _latin1(event.reason),
-            "http_version": _latin1(event.http_version),
-            "headers": [[_latin1(n), _latin1(v)] for n, v in event.headers.raw_items()]}
-
-
-def _split_header(line: str) -> tuple[str, str]:
-    name, _colon, value = line.strip().partition(":")
-    return name, value.strip()
-
-
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
-
-
-def _unbracket(host: str) -> str:
-    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
-
-
-_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-def _uri_encode(text: str) -> str:
-    """Godot's ``String.uri_encode``: unreserved bytes kept, others ``%XX`` (uppercase)."""
-    return "".join(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in text.encode("utf-8"))
-
-
-def _godot_str(value: Any) -> str:
-    """GDScript's ``String(value)`` for the types a query dict holds."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)
 
 
 def _install_godot_constants() -> None:

@@ -7,14 +7,22 @@ Godot reports failures as integer ``Error`` codes returned from methods, plus a 
 one thing learners keep asking for: a plain-language explanation.  Low-level exceptions
 (``OSError``, ``ssl.SSLError``, ``h11.RemoteProtocolError``) are translated *once*, at the
 boundary where they happen, into a :class:`Failure` carrying both the code and the message.
+
+The message builders at the end (:func:`explain_protocol_error` and friends) need no client
+state: they turn h11's complaints and the client's counts into sentences that cite RFC 9112.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
-__all__ = ["Error", "Failure", "FailureKind", "TransportError", "plural"]
+import h11
+
+__all__ = ["Error", "Failure", "FailureKind", "TransportError", "explain_protocol_error",
+           "head_cut_short_message", "incomplete_body_message", "plural",
+           "read_timeout_message", "truncated_body_message", "unsolicited_message"]
 
 
 class Error(enum.IntEnum):
@@ -75,3 +83,112 @@ class TransportError(Exception):
 def plural(n: int, word: str) -> str:
     """``plural(1, "byte") == "1 byte"``, ``plural(3, "byte") == "3 bytes"``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+#: h11's complaint about a complete status line that starts with a byte below 0x21.
+_LEADING_JUNK = re.compile(r"illegal status line: bytearray\(b'( |\\[trnx])")
+
+
+def explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None, limit: int) -> str:
+    """Turn h11's terse complaint into a sentence a learner can act on (RFC 9112 cited).
+
+    ``body`` is the number of body bytes that arrived before the failure, or None when the
+    failure is in the response head.  The message depends only on the bytes received, never on
+    how they were split into reads: replaying the same bytes gives the same words.  (It used to
+    say "after N bytes of response", N being whatever the last read happened to contain.)
+    ``limit`` is the largest response head (or chunk-size line and trailers) the client accepts.
+    """
+    text = str(exc)
+    low = text.lower()
+    where = "in the response head" if body is None else f"after {plural(body, 'body byte')}"
+    if "closed connection" in low:
+        # h11 says "peer closed connection without sending complete message body" or "peer
+        # unexpectedly closed connection" (mid-line, e.g. a chunk-size line cut short).
+        if body is None:
+            return ("the server closed the connection before the response head was complete; "
+                    "RFC 9112 §8: an incomplete message must not be treated as complete")
+        return ("the server closed the connection before the body was complete "
+                f"({plural(body, 'body byte')} arrived); RFC 9112 §6.3 and §8: an incomplete "
+                "message must not be treated as complete")
+    if "illegal request line" in low or "no response line" in low or _LEADING_JUNK.search(text):
+        # h11 words the same fault three ways depending on whether the head was complete when
+        # it looked ("illegal request line" is its early check on an incomplete head): one
+        # message, so that it does not depend on how the bytes were split into reads.
+        return ("the status line does not start with 'HTTP/': the response begins with "
+                "whitespace, a control character or an empty line (RFC 9112 §2.2, §4); "
+                f"{where}.")
+    part = "head" if body is None else "chunk-size line or trailer section"
+    # (needle in h11's text, explanation, quote h11's text?).  h11's text is left out where it
+    # quotes however many bytes the last read held, so that the message stays split-independent.
+    rules: list[tuple[str, str, bool]] = [
+        ("http version", "the server answered with a major HTTP version other than 1; this is "
+         "an HTTP/1.1 client and cannot know that version's framing (RFC 9112 §2.3)", True),
+        ("http/1.0 response with transfer-encoding", "an HTTP/1.0 response carries "
+         "Transfer-Encoding, which HTTP/1.0 does not have: RFC 9112 §6.1 says to treat its "
+         "framing as faulty", False),
+        ("conflicting content-length", "the response carries conflicting Content-Length values "
+         "(RFC 9112 §6.3: the message framing is invalid)", True),
+        ("content-length", "the response has an invalid Content-Length (RFC 9112 §6.2, §6.3)",
+         True),
+        ("transfer-encoding", "the response uses a Transfer-Encoding other than a final "
+         "'chunked' (RFC 9112 §6.1); the body length cannot be determined", True),
+        ("malformed chunk footer", "a chunk's data is not followed by CRLF: the chunk carries "
+         "more bytes than its chunk-size line announced (RFC 9112 §7.1)", False),
+        ("chunk", "a chunk of the chunked body is malformed (RFC 9112 §7.1: chunk-size is "
+         "hexadecimal digits, optionally followed by ;extensions, then CRLF)", True),
+        ("illegal status line", "the status line is not 'HTTP/1.x NNN reason' "
+         "(RFC 9112 §4)", True),
+        ("status_code should be in range", "the status code is not a valid three-digit code "
+         "(RFC 9110 §15: 100 to 599)", True),
+        ("_switch_upgrade", "the server answered 101 Switching Protocols although the request "
+         "asked for no Upgrade (RFC 9110 §7.8, §15.2.2)", False),
+        ("receive buffer too long", f"the response {part} is larger than {limit} bytes "
+         "and was refused (RFC 9112 §2.3 lets a client limit it)", False),
+        ("continuation line", "the header section starts with an indented continuation line "
+         "(obsolete line folding with nothing to continue, RFC 9112 §5.2)", True),
+        ("illegal header line", "a header line is malformed (RFC 9112 §5: field-name ':' "
+         "OWS field-value OWS, no whitespace before the colon, no bare CR or NUL)", True),
+        ("illegal", "the response contains bytes that are not allowed there (RFC 9112 §2.2, §5)",
+         True),
+        ("header", "a header field is invalid (RFC 9112 §5)", True),
+    ]
+    # Match on h11's words only, not on the bytes it quotes after ": " (a malformed line
+    # "Content-Length : 5" is a header-line problem, not a Content-Length one).
+    words = low.split(": ", 1)[0]
+    for needle, explanation, quote in rules:
+        if needle in words:
+            return f"{explanation}; {where}." + (f" Parser said: {text}" if quote else "")
+    return f"the response is not valid HTTP/1.1 {where}. Parser said: {text}"
+
+
+def head_cut_short_message(received: int) -> str:
+    """The connection closed before a complete response head (``received`` bytes of it)."""
+    return (f"the server closed the connection before a complete response head "
+            f"arrived ({plural(received, 'byte')} received); RFC 9112 §8: an "
+            "incomplete message must not be treated as complete")
+
+
+def truncated_body_message(got: int, announced: int, missing: int) -> str:
+    """The connection closed before the Content-Length body was complete."""
+    return (f"the server closed the connection after {plural(got, 'body byte')} of the "
+            f"{announced} announced by Content-Length ({missing} missing); "
+            "RFC 9112 §6.3 and §8: the response is incomplete, not a complete body")
+
+
+def incomplete_body_message(reason: str, got: int) -> str:
+    """A reset or timeout in the body: ``reason`` plus how much of the body had arrived."""
+    return (f"{reason}; {plural(got, 'body byte')} had arrived, so the response is "
+            "incomplete (RFC 9112 §8)")
+
+
+def read_timeout_message(timeout: float | None, in_head: bool, received: int) -> str:
+    """``read_timeout`` expired while waiting for the head (``in_head``) or for the body."""
+    what = "the response head" if in_head else "more of the body"
+    return (f"read_timeout: no byte arrived for {timeout:g} s while waiting for {what} "
+            f"({plural(received, 'byte')} of response so far)")
+
+
+def unsolicited_message(length: int) -> str:
+    """Bytes arrived on an idle keep-alive connection, answering no request."""
+    return (f"{plural(length, 'byte')} arrived while no request was outstanding; they are not "
+            "a response to anything (RFC 9112 §9.3), so the connection was closed")

@@ -22,6 +22,7 @@ middle, the timeline shows its last :data:`TIMELINE_ROWS` rows.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,8 +54,10 @@ __all__ = [
     "body_text",
     "chunk_starts",
     "disabled_reasons",
+    "display_target",
     "elide",
     "headers_table",
+    "snapshot_text",
     "status_badge",
     "status_text",
     "timeline_html",
@@ -120,7 +123,7 @@ def status_badge(status: Status, *, op: str = "", result: Error | None = None,
 def headers_table(state: TraceState | None) -> str:
     """The response head: a ``<table class="hx-table">`` with a ``<thead>`` row (``#``,
     ``name``, ``value``) and one ``<tr>`` per header field, in the order, case and
-    multiplicity received.  The status line is the caption; 1xx heads and trailers follow."""
+    multiplicity received.  The status line comes first; 1xx heads and trailers follow."""
     rows: list[tuple[int, str, str]] = []
     caption = "no response yet"
     extra: list[str] = []
@@ -138,8 +141,9 @@ def headers_table(state: TraceState | None) -> str:
                                     cls="hx-trailers"))
     elif state is not None and state.method:
         caption = "waiting for the response head"
-    table = html_table(("#", "name", "value"), rows, cls="hx-table", caption=caption)
-    return f'<div style="{_MONO}">{table}{"".join(extra)}</div>'
+    table = html_table(("#", "name", "value"), rows, cls="hx-table")
+    head = f'<div class="hx-status-line" style="font-weight:bold">{escape_html(caption)}</div>'
+    return f'<div style="{_MONO}">{head}{table}{"".join(extra)}</div>'
 
 
 @dataclass(frozen=True)
@@ -288,24 +292,34 @@ def elide(data: bytes, keep_head: int = _SEG_HEAD, keep_tail: int = _SEG_TAIL) -
     return data[:keep_head], len(data) - keep_head - keep_tail, data[-keep_tail:]
 
 
-@lru_cache(maxsize=4096)
 def _segment_html(seg: Segment, newest: bool) -> str:
-    # Segments are frozen and the trace keeps the same objects: each is escaped once.
-    colour = LABEL_COLOURS.get(seg.label, "#eeeeee")
-    outline = ";outline:2px solid #1565c0" if newest else ""
-    title = f"{seg.label} · {seg.size} bytes at offset {seg.offset} · step {seg.record}"
-    if seg.note:
-        title += f" · {seg.note}"
     if seg.label == "omitted":
-        body = f"[{seg.size} bytes counted, not kept]"
-        text = html.escape(body)
+        shown: tuple[bytes, int, bytes] = (b"", 0, b"")
+    elif seg.label in BODY_LABELS:
+        shown = elide(seg.data)
+    else:  # head lines are short, but a hostile server may send a 60 KiB one
+        shown = elide(seg.data, 1024, 128)
+    # Keyed by the few bytes shown, not by the segment: a cache must not keep bodies alive.
+    return _segment_markup(seg.label, seg.size, seg.offset, seg.record, seg.note, shown, newest)
+
+
+@lru_cache(maxsize=4096)
+def _segment_markup(label: str, size: int, offset: int, record: int, note: str,
+                    shown: tuple[bytes, int, bytes], newest: bool) -> str:
+    colour = LABEL_COLOURS.get(label, "#eeeeee")
+    outline = ";outline:2px solid #1565c0" if newest else ""
+    title = f"{label} · {size} bytes at offset {offset} · step {record}"
+    if note:
+        title += f" · {note}"
+    start, hidden, end = shown
+    if label == "omitted":
+        text = html.escape(f"[{size} bytes counted, not kept]")
     else:
-        start, hidden, end = elide(seg.data) if seg.label in BODY_LABELS else (seg.data, 0, b"")
         text = escape_html(visible_crlf(start), keep="\n")
         if hidden:
             text += (f'<i style="color:#616161"> … {hidden} more bytes … </i>'
                      + escape_html(visible_crlf(end), keep="\n"))
-    return (f'<span class="hx-seg hx-seg-{seg.label}" title="{escape_html(title)}" '
+    return (f'<span class="hx-seg hx-seg-{label}" title="{escape_html(title)}" '
             f'style="background:{colour}{outline}">{text}</span>')
 
 
@@ -338,7 +352,7 @@ def _direction_html(name: str, segments: Sequence[Segment], newest: int) -> str:
             skipped += seg.size
             continue
         parts.append(_segment_html(seg, seg.record == newest))
-        budget -= min(len(seg.data), _SEG_HEAD + _SEG_TAIL) + 8
+        budget -= min(seg.size, _SEG_HEAD + _SEG_TAIL) + 8
     if skipped:
         parts.append(f'<i style="color:#616161">\n… {skipped} more bytes on the wire …</i>')
     body = "".join(parts) if parts else '<i style="color:#9e9e9e">nothing yet</i>'
@@ -452,7 +466,11 @@ def waterfall_html(ex: Exchange | None, conn: Connection | None, cursor: float) 
     total = format_ms((max((e or s or origin) for _, s, e in phases) - origin) * 1000)
     table = html_table(("phase", "time", ""), rows, cls="hx-table",
                        caption=f"{total} from the first phase to the step shown")
-    return f'<div style="white-space:nowrap;{_MONO}">{table}</div>'
+    # Step resolution (see httpexplore.trace): a phase ends at the step that sees it end.
+    note = ('<div style="color:#616161;font-size:11px;white-space:normal">Measured per step: '
+            "a phase ends at the poll that sees it end, so when you poll by hand your own "
+            "pauses count too.</div>")
+    return f'<div style="white-space:nowrap;{_MONO}">{table}{note}</div>'
 
 
 _WAITING = frozenset({Status.RESOLVING, Status.CONNECTING, Status.REQUESTING, Status.BODY})
@@ -492,3 +510,37 @@ def disabled_reasons(status: Status, *, auto_running: bool) -> dict[str, str]:
         "auto": auto_why,
         "reset": "",
     }
+
+
+_PORT_IN_URL = re.compile(r"^(https?://(?:\[[^\]]*\]|[^/:]*)):\d+")
+
+
+def display_target(target: str, limit: int = 60) -> str:
+    """A request target for text output: printable, at most ``limit`` characters, and without
+    the port of an absolute-form target (a proxy request), so notebook output is stable."""
+    target = printable(_PORT_IN_URL.sub(r"\1", target))
+    return target if len(target) <= limit else target[:limit - 3] + "..."
+
+
+def snapshot_text(state: TraceState, *, step: int, last: int, polls: int, target: str,
+                  message: str) -> str:
+    """The deterministic text of :meth:`Inspector.snapshot` for the state after ``step``."""
+    lines = [f"status: {status_text(state.status)}",
+             f"step: {step} of {last} ({state.record.op} -> {state.result.name}), "
+             f"polls: {polls}"]
+    if state.method:
+        lines.append(f"request: {state.method} {display_target(target, 200)}")
+    if state.has_response:
+        lines.append(f"response: HTTP/{state.http_version} {state.response_code} "
+                     f"{printable(state.reason)}".rstrip())
+        lines.append(f"headers ({len(state.response_headers)}):")
+        lines.extend(f"  {printable(n)}: {printable(v)}" for n, v in state.response_headers)
+        kind = "chunked" if state.chunked else (
+            f"Content-Length {state.body_length}" if state.body_length >= 0 else "until close")
+        done = ", complete" if state.body_complete else ""
+        lines.append(f"body: {state.body_size} bytes read ({kind}{done})")
+        text = printable(state.body_preview[:240], keep="\n").splitlines()[:6]
+        lines.extend(f"  | {line}" for line in text)
+    if message:
+        lines.append(f"error: {printable(message)}")
+    return "\n".join(lines)

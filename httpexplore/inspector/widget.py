@@ -49,7 +49,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -86,15 +85,12 @@ _TOOLTIPS = {
     "auto": "poll (and read the body) on the event loop until the response is complete",
     "reset": "stop auto-poll, close() the client and clear the history",
 }
-_PORT_IN_URL = re.compile(r"^(https?://(?:\[[^\]]*\]|[^/:]*)):\d+")
 
 
-def _section(title: str, *children: widgets.Widget, grow: int = 0,
-             min_width: str = "0") -> widgets.VBox:
-    """A titled column; ``grow`` > 0 shares the width of an ``HBox`` row."""
+def _section(title: str, *children: widgets.Widget, grow: bool = False) -> widgets.VBox:
+    """A titled column; ``grow`` shares the width of an ``HBox`` row equally."""
     head = widgets.HTML(f"<b>{html.escape(title)}</b>")
-    layout = widgets.Layout(flex=f"{grow} 1 0", min_width=min_width) if grow else \
-        widgets.Layout()
+    layout = widgets.Layout(flex="1 1 0", min_width="0") if grow else widgets.Layout()
     return widgets.VBox([head, *children], layout=layout)
 
 
@@ -166,7 +162,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.port_field = widgets.BoundedIntText(port, min=-1, max=65535, description="port",
                                                  layout=widgets.Layout(width="150px"))
         self.path_field = widgets.Text(path, description="path",
-                                       layout=widgets.Layout(width="280px"))
+                                       layout=widgets.Layout(width="440px"))
         self.method_field = widgets.Dropdown(options=_METHODS, value=method,
                                              description="method",
                                              layout=widgets.Layout(width="170px"))
@@ -261,14 +257,13 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         return [
             self.status_html, self.error_html,
             widgets.HBox([self.history_slider, self.history_label]),
-            widgets.HBox([_section("Response headers", self.headers_html, grow=1),
+            widgets.HBox([_section("Response headers", self.headers_html, grow=True),
                           _section("Body", widgets.HBox([self.body_count, self.body_info]),
-                                   body_tabs, grow=1)]),
+                                   body_tabs, grow=True)]),
             _section("On the wire (this request cycle)", self.wire_html),
             _section("Status machine (drawn from status.TRANSITIONS)", self.diagram_html),
-            widgets.HBox([_section("Steps", self.timeline_html, grow=2, min_width="560px"),
-                          _section("Timings", self.waterfall_html, grow=1, min_width="420px")],
-                         layout=widgets.Layout(flex_flow="row wrap")),
+            _section("Steps", self.timeline_html),
+            _section("Timings", self.waterfall_html),
         ]
 
     def _wire_events(self) -> None:
@@ -585,22 +580,12 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
                 button.tooltip = printable(why) if why else _TOOLTIPS[name]
 
     # ------------------------------------------------------------------ text output ------
-    def _request_line(self) -> str:
-        if not len(self.trace) or self.steps == 0:
-            return ""
-        cycle = self.trace.records[-1].cycle
-        if not cycle.method:
-            return ""
-        target = _PORT_IN_URL.sub(r"\1", cycle.target)
-        if len(target) > 60:
-            target = target[:57] + "..."
-        return f"{cycle.method} {printable(target)}"
-
     def __repr__(self) -> str:
-        request = self._request_line()
+        cycle = self.trace.records[-1].cycle if self.steps else None
+        request = f"{cycle.method} {views.display_target(cycle.target)} " \
+            if cycle is not None and cycle.method else ""
         status = views.status_text(self.client.get_status())
-        polls = f"{self._polls} poll{'s' if self._polls != 1 else ''}"
-        return f"<Inspector {request + ' ' if request else ''}{status}, {polls}>"
+        return f"<Inspector {request}{status}, {self._polls} poll{'s' * (self._polls != 1)}>"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         text = repr(self)
@@ -614,37 +599,16 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         return dict(bundle)
 
     def snapshot(self) -> str:
-        """Plain text of what the views show (the step the history slider is at):
-        status, last call, request, response head, body size and start, step and poll
-        counts, error.  No ports, ids or clock times, so nbval can compare it."""
+        """Plain text of what the views show (at the step the history slider is at): status,
+        last call, request, response head, body size and start, step and poll counts, error.
+        No ports, ids or clock times, so nbval can compare it."""
         pos, state = self._state()
-        status = state.status if state is not None else self.client.get_status()
-        lines = [f"status: {views.status_text(status)}"]
         if state is None or pos is None:
-            lines.append("steps: 0")
-            return "\n".join(lines)
-        k = pos - self._base
+            return f"status: {views.status_text(self.client.get_status())}\nsteps: 0"
         polls = sum(1 for r in self.trace.timeline[self._base:pos + 1] if r.op == "poll")
-        lines.append(f"step: {k} of {self.steps - 1} ({state.record.op} -> "
-                     f"{state.result.name}), polls: {polls}")
-        if state.method:
-            target = _PORT_IN_URL.sub(r"\1", self.trace.records[pos].cycle.target)
-            lines.append(f"request: {state.method} {printable(target)}")
-        if state.has_response:
-            lines.append(f"response: HTTP/{state.http_version} {state.response_code} "
-                         f"{printable(state.reason)}".rstrip())
-            lines.append(f"headers ({len(state.response_headers)}):")
-            lines.extend(f"  {printable(n)}: {printable(v)}" for n, v in state.response_headers)
-            kind = "chunked" if state.chunked else (
-                f"Content-Length {state.body_length}" if state.body_length >= 0 else "until close")
-            done = ", complete" if state.body_complete else ""
-            lines.append(f"body: {state.body_size} bytes read ({kind}{done})")
-            text = printable(state.body_preview[:240], keep="\n").splitlines()[:6]
-            lines.extend(f"  | {line}" for line in text)
-        message = self._refusals.get(pos, state.error_message)
-        if message:
-            lines.append(f"error: {printable(message)}")
-        return "\n".join(lines)
+        return views.snapshot_text(state, step=pos - self._base, last=self.steps - 1,
+                                   polls=polls, target=self.trace.records[pos].cycle.target,
+                                   message=self._refusals.get(pos, state.error_message))
 
     # ------------------------------------------------------------------ lifecycle --------
     def close(self) -> None:

@@ -11,10 +11,12 @@ Recipe: /work/shared/docs/BROWSER-TESTING.md (lifted from its worked example).
 * ``notebook`` (function): a factory that copies a notebook from ``notebooks/`` under a
   per-test name, optionally rewriting its ``parameters`` cell; the kernel sessions are ended on
   teardown.
-* ``page`` (function): a fresh browser context that aborts every non-loopback request; on
-  teardown a full-page screenshot and the console log go to the artifacts directory.
-* ``lab`` (function): opens a notebook in a workspace of its own, waits for the kernel, runs
-  all cells and returns the page.
+* ``browser_context`` (session) and ``page`` (function): one context for the session (its
+  caches make later page loads cheaper), a new page per test that aborts every non-loopback
+  request; on teardown a full-page screenshot and the console log go to the artifacts directory.
+* ``lab`` (function): ``lab.open_and_run_all(nb)`` opens a notebook in a workspace of its own,
+  waits until the kernel is really idle and runs all cells (failing with the cells' output if
+  one raises); ``lab.widget(selector)`` waits for a rendered widget.
 
 Artifacts go to ``$BROWSER_ARTIFACTS``, else ``artifacts/browser/`` in the repository.
 """
@@ -183,14 +185,22 @@ class JupyterServer:
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}?token={self.token}"
 
-    def api(self, method: str, path: str) -> object:
+    def api(self, method: str, path: str, body: object = None) -> object:
         req = urllib.request.Request(
             f"{self.base_url}{path}", method=method,
-            headers={"Authorization": f"token {self.token}"},  # header token: no XSRF check
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {self.token}",  # header token: no XSRF check
+                     "Content-Type": "application/json"},
         )
         with _DIRECT.open(req, timeout=10) as r:
             body = r.read()
         return json.loads(body) if body else None
+
+    def start_session(self, nb_path: str) -> None:
+        """Start the notebook's kernel now, so it boots while the page loads (Lab attaches to
+        the existing session of the same path)."""
+        self.api("POST", "api/sessions", {"path": nb_path, "name": nb_path, "type": "notebook",
+                                          "kernel": {"name": "python3"}})
 
     def shutdown_sessions(self, nb_path: str) -> None:
         """End the kernel sessions of ``nb_path`` (Lab keys sessions by notebook path)."""
@@ -290,6 +300,7 @@ def notebook(jupyter_server: JupyterServer,
         name = f"{_node_slug(request)}-{len(made)}.ipynb"
         (jupyter_server.root / name).write_text(json.dumps(nb, indent=1))
         made.append(name)
+        jupyter_server.start_session(name)
         return name
 
     yield make

@@ -1,0 +1,219 @@
+"""What the caller asks for, checked and turned into bytes: connect arguments, requests, CONNECT.
+
+Theory of operation
+-------------------
+:class:`~httpexplore.client.HTTPClient` checks its arguments here before it changes anything:
+:func:`connect_problem` and :func:`request_problem` return a plain-language reason to refuse
+(the client reports it as ``ERR_INVALID_PARAMETER``) or None.  Text becomes bytes once, in
+:meth:`RequestWriter.write`, which adds Godot's automatic headers and lets h11 validate the
+request and frame its body (framing is h11's job).  The same h11 connection then parses the
+response: :func:`next_parser` keeps it across keep-alive cycles.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import h11
+
+from ._cycle import new_parser
+from .status import ERROR_STATUSES, Method, Status
+from .tls import TLSOptions
+from .transport import ip_literal
+
+__all__ = ["RequestWriter", "authority", "bracket", "check_connect_types", "check_request_types",
+           "connect_problem", "next_parser", "proxy_problem", "request_problem", "split_header",
+           "unbracket"]
+
+_HOST_MIN_LEN = 4  # Godot's HOST_MIN_LEN
+
+
+def check_connect_types(host: object, port: object, tls_options: object) -> None:
+    """Raise TypeError for ``connect_to_host`` arguments of the wrong type."""
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a str, not {type(host).__name__}")
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise TypeError(f"port must be an int, not {type(port).__name__}")
+    if tls_options is not None and not isinstance(tls_options, TLSOptions):
+        raise TypeError("tls_options must be a TLSOptions (TLSOptions.client() ...)")
+    if tls_options is not None and (
+            not isinstance(tls_options.common_name_override, str)
+            or (tls_options.trusted_chain is not None
+                and not isinstance(tls_options.trusted_chain, (str, bytes, os.PathLike)))):
+        # Checked now: otherwise the TLS set-up raises out of a later poll().
+        raise TypeError("TLSOptions: trusted_chain must be a path, PEM str or PEM bytes, "
+                        "and common_name_override a str")
+
+
+def connect_problem(host: str, port: int, tls: TLSOptions | None) -> str | None:
+    """Why ``connect_to_host(host, port, tls)`` must be refused, or None."""
+    if tls is not None and tls.is_server:
+        return "server-side TLSOptions cannot be used to connect; use TLSOptions.client()"
+    if ip_literal(host) is None and len(host) < _HOST_MIN_LEN:
+        return (f"the host {host!r} is too short (Godot requires at least "
+                f"{_HOST_MIN_LEN} characters)")
+    if not 0 <= port <= 65535 and port != -1:
+        return f"the port {port} is not between 0 and 65535 (or -1 for the default)"
+    if any(ch.isspace() for ch in host) or not host:
+        return f"the host {host!r} is empty or contains whitespace"
+    return None
+
+
+def proxy_problem(op: str, host: object, port: object
+                  ) -> tuple[tuple[str, int] | None, str | None]:
+    """The proxy setting ``set_http(s)_proxy(host, port)`` asks for (None: unset), or why it
+    must be refused.  Raises TypeError for arguments of the wrong type."""
+    # Checked here: a bad value used to surface later as an AttributeError or
+    # OverflowError raised out of connect_to_host().
+    if not isinstance(host, str):
+        raise TypeError(f"{op}: host must be a str, not {type(host).__name__}")
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise TypeError(f"{op}: port must be an int, not {type(port).__name__}")
+    if not host or port == -1:
+        return None, None
+    if not 0 <= port <= 65535:
+        return None, f"{op}: the port {port} is not between 0 and 65535 (or -1 to unset)"
+    return (host, port), None
+
+
+def check_request_types(method: object, url: object, headers: Sequence[object]) -> None:
+    """Raise TypeError for ``request`` arguments of the wrong type."""
+    if isinstance(method, bool) or not isinstance(method, int):
+        raise TypeError(f"method must be a Method or int, not {type(method).__name__}")
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str, not {type(url).__name__}")
+    if isinstance(headers, (str, bytes)) or not all(isinstance(h, str) for h in headers):
+        raise TypeError("headers must be a list of 'Name: value' strings")
+
+
+def request_problem(method: int, url: str, headers: Sequence[str], status: Status,
+                    error_message: str) -> str | None:
+    """Why ``request(method, url, headers)`` must be refused in ``status``, or None.
+
+    ``error_message`` is the client's, quoted when the status is an error status.
+    """
+    if not 0 <= method < Method.MAX:
+        return f"the method {method} is not one of METHOD_GET (0) .. METHOD_PATCH (8)"
+    if method == Method.CONNECT:
+        ok = ":" in url and not url.startswith(":") and not url.endswith(":")
+        if not ok:
+            return f"a CONNECT request needs a 'host:port' target, not {url!r}"
+    elif not (url.startswith(("/", "http://", "https://"))
+              or (method == Method.OPTIONS and url == "*")):
+        return (f"the URL {url!r} must start with '/', 'http://' or 'https://' "
+                "(or be '*' for OPTIONS)")
+    if any(ch in url for ch in " \r\n\t\0"):
+        return f"the URL {url!r} contains a space or control character (RFC 9112 §3.2)"
+    for i, line in enumerate(headers):
+        stripped = line.strip()
+        if not stripped or stripped.find(":") < 1:
+            return (f"invalid HTTP header at index {i}: {line!r} "
+                    "(expected 'Name: value')")
+        if any(ch in line for ch in "\r\n\0"):
+            return f"invalid HTTP header at index {i}: it contains CR, LF or NUL"
+    if status is not Status.CONNECTED:
+        reason = f" ({error_message})" if status in ERROR_STATUSES else ""
+        return (f"request() needs status CONNECTED, but the status is "
+                f"{status.name}{reason}")
+    return None
+
+
+def split_header(line: str) -> tuple[str, str]:
+    """``"Name: value"`` → ``("Name", "value")`` (the line was checked by request_problem)."""
+    name, _colon, value = line.strip().partition(":")
+    return name, value.strip()
+
+
+def bracket(host: str) -> str:
+    """An IPv6 literal in brackets, as in a URL or a Host field; other hosts unchanged."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def unbracket(host: str) -> str:
+    """``"[::1]"`` → ``"::1"``, for the socket layer."""
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def authority(host: str, port: int) -> str:
+    """``host:port`` as in a CONNECT request or an absolute-form target."""
+    return f"{bracket(host)}:{port}"
+
+
+def next_parser(parser: h11.Connection | None) -> h11.Connection:
+    """The h11 connection for the next request on this connection."""
+    if (parser is not None and parser.our_state is h11.DONE
+            and parser.their_state is h11.DONE):
+        parser.start_next_cycle()  # keep-alive: same parser, next request/response cycle
+        return parser
+    return new_parser()
+
+
+class RequestWriter:
+    """Serialises requests with h11, adding Godot's automatic headers.
+
+    Parameters
+    ----------
+    user_agent:
+        The ``User-Agent`` value sent when the caller gives none.
+    """
+
+    __slots__ = ("_last", "user_agent")
+
+    def __init__(self, user_agent: str) -> None:
+        self.user_agent = user_agent
+        self._last: tuple[tuple[Any, ...], h11.Request, bytes] | None = None
+
+    def write(self, parser: h11.Connection, method: str, target: str,
+              fields: list[tuple[str, str]], body: bytes, host: str, port: int,
+              tls: bool) -> bytes:
+        """The request's bytes, sent through ``parser`` so that h11 tracks the request (the
+        response's framing, keep-alive).  Godot's automatic headers follow the caller's, in
+        Godot's order: Host, Content-Length, User-Agent, Accept.  Raises
+        ``h11.LocalProtocolError`` for what HTTP does not allow."""
+        present = {name.lower() for name, _v in fields}
+        auto: list[tuple[str, str]] = []
+        if "host" not in present:
+            default = 443 if tls else 80
+            bracketed = bracket(host)
+            auto.append(("Host", bracketed if port == default else f"{bracketed}:{port}"))
+        if body and "content-length" not in present and "transfer-encoding" not in present:
+            auto.append(("Content-Length", str(len(body))))
+        if "user-agent" not in present:
+            auto.append(("User-Agent", self.user_agent))
+        if "accept" not in present:
+            auto.append(("Accept", "*/*"))
+        # Building an h11 event validates every header, which dominates the cost of small
+        # requests; repeating the previous request reuses the validated event.
+        key = (method, target, tuple(fields), tuple(auto))
+        cached = self._last
+        if cached is not None and cached[0] == key:
+            req, head = cached[1], cached[2]
+        else:
+            # Text becomes bytes here, once, as UTF-8 like Godot's request string (h11 would
+            # encode as ASCII and raise UnicodeEncodeError out of request()); h11 then refuses
+            # what HTTP does not allow (a non-ASCII URL or field name) as LocalProtocolError.
+            wire_fields = [(n.encode(), v.encode()) for n, v in fields + auto]
+            req = h11.Request(method=method, target=target.encode(), headers=wire_fields)
+            # h11 would write Host first (RFC 9110 §7.2 says SHOULD); Godot writes the
+            # caller's fields first, in order, then its automatic ones: keep Godot's order.
+            head = b"".join([f"{method} ".encode(), req.target, b" HTTP/1.1\r\n",
+                             *[b"%s: %s\r\n" % field for field in wire_fields], b"\r\n"])
+            self._last = (key, req, head)
+        parser.send(req)  # h11 tracks the request (framing of the response, keep-alive)
+        out = head
+        if body:
+            out += parser.send(h11.Data(data=body)) or b""
+        out += parser.send(h11.EndOfMessage()) or b""
+        return out
+
+    def connect_request(self, target: str) -> tuple[h11.Connection, bytes]:
+        """An HTTPS proxy's ``CONNECT target`` request (RFC 9110 §9.3.6), on its own h11
+        connection: the exchange that opens the tunnel."""
+        tunnel = new_parser()
+        wire = tunnel.send(h11.Request(method="CONNECT", target=target,
+                                       headers=[("Host", target),
+                                                ("User-Agent", self.user_agent)]))
+        tunnel.send(h11.EndOfMessage())
+        return tunnel, wire or b""
