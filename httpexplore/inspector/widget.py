@@ -22,24 +22,31 @@ DOM contract (CSS classes added with ``add_class``, for browser tests)
 ---------------------------------------------------------------------
 =================== ============================================================================
 ``hx-inspector``    the root ``VBox``
-``hx-connect`` …    buttons ``hx-connect``, ``hx-request``, ``hx-poll``, ``hx-poll10``,
-                    ``hx-read``, ``hx-reset``; ``hx-auto`` is a ``ToggleButton``
+``hx-connect`` …    buttons ``hx-connect``, ``hx-request``, ``hx-poll`` (exactly one ``poll()``),
+                    ``hx-poll10``, ``hx-read``, ``hx-reset``; ``hx-auto`` is a ``ToggleButton``
+                    (``mod-active`` while auto-poll runs).  A button that makes no sense in the
+                    current status is disabled and its ``title`` says why.
 ``hx-host`` …       inputs ``hx-host`` (Text), ``hx-port`` (BoundedIntText), ``hx-path`` (Text),
-                    ``hx-method`` (Dropdown); ``hx-interval`` (FloatSlider, auto-poll seconds)
+                    ``hx-method`` (Dropdown), ``hx-interval`` (FloatSlider, auto-poll seconds),
+                    ``hx-request-headers`` and ``hx-request-body`` (Textarea)
 ``hx-status``       ``HTML``: badge text contains ``STATUS_<NAME> (<value>)``, then the last
-                    call and its return code, then the response status
-``hx-error``        ``HTML``: the error message (escaped), empty when there is none
-``hx-headers``      ``HTML`` holding ``<table class="hx-table">``: one ``<thead>`` row of ``<th>``
-                    (``#``, ``name``, ``value``) plus one ``<tr>`` per response header field
-``hx-body-count``   ``Label``: ``"<n> bytes"``, body bytes handed out by
-                    ``read_response_body_chunk()`` so far
-``hx-body``         ``Textarea``: the body as text (bounded preview); ``hx-body-hex``
+                    call and its return code, the response status, ``step k of n``
+``hx-error``        ``HTML``: the error message (escaped), empty when there is none.  Not a
+                    ``Label``: a Label typesets LaTeX, and ``$…$`` from a server would render.
+``hx-headers``      ``HTML``: the status line, then ``<table class="hx-table">`` with one
+                    ``<thead>`` row of three ``<th>`` (``#``, ``name``, ``value``) plus one
+                    ``<tr>`` per response header field; trailers go in a separate
+                    ``<table class="hx-trailers">``
+``hx-body-count``   ``Label``: exactly ``"<n> bytes"``, the body bytes handed out by
+                    ``read_response_body_chunk()`` so far (Poll alone does not move it);
+                    ``hx-body-info`` (Label) says chunked / Content-Length / complete / unread
+``hx-body``         ``Textarea``: the body as text (first 4 KiB and last 1 KiB); ``hx-body-hex``
                     (``Textarea``) and ``hx-body-chunks`` (``HTML``) are the other two tabs
-``hx-history``      ``IntSlider``: value = step shown (0 = first step since creation or Reset),
-                    max = last step
-``hx-wire``         ``HTML``: bytes sent and received, coloured by meaning
+``hx-history``      ``IntSlider``: value = step shown, max = last step; steps are all calls
+                    (connect, request, poll, read, close), 0 = the first since creation or Reset
+``hx-wire``         ``HTML``: bytes sent and received in the current cycle, coloured by meaning
 ``hx-diagram``      ``HTML``: the SVG state diagram
-``hx-timeline``     ``HTML``: a ``<table class="hx-table">``, one row per step
+``hx-timeline``     ``HTML``: a ``<table class="hx-table">``, one row per step, newest first
 ``hx-waterfall``    ``HTML``: timing bars
 =================== ============================================================================
 """
@@ -101,7 +108,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
     ----------
     client:
         The client to drive and watch; a new :class:`~httpexplore.HTTPClient` when None.  The
-        client's own ``trace`` is used when it has one, otherwise the inspector attaches one.
+        views read ``client.trace``; a client without a recorder is given one there.
     url:
         ``http(s)://host[:port]/path`` to prefill the fields (else they come from the client).
     headers:
@@ -142,7 +149,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self._tail = b""            # last TAIL_BYTES of the current body (the trace keeps the head)
         self._tail_key: tuple[int, int] | None = None
         self._refusals: dict[int, str] = {}  # position -> message of a refused call
-        self._polls = 0
+        self._polls = sum(1 for row in trace.timeline if row.op == "poll")  # for __repr__
         self._moved = 0             # bytes moved by steps (auto-poll's progress test)
         self._task: asyncio.Task[int] | None = None
         self._auto_running = False

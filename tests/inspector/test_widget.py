@@ -230,7 +230,9 @@ def test_inspector_adopts_a_used_client(demo: DemoServer) -> None:
                 insp.method_field.value.name) == (demo.host, demo.port, "/bytes/10", "HEAD")
         assert status_of(insp) == "STATUS_CONNECTED (5)" and body_size(insp) == 0
         assert header_rows(insp) >= 1
-        assert repr(insp).startswith("<Inspector HEAD /bytes/10 STATUS_CONNECTED (5), ")
+        polls = sum(1 for r in client.trace.records if r.op == "poll")
+        assert repr(insp) == f"<Inspector HEAD /bytes/10 STATUS_CONNECTED (5), {polls} polls>"
+        assert f"polls: {polls}" in insp.snapshot()
     finally:
         insp.close()
 
