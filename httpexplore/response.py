@@ -9,10 +9,10 @@ trailers.  The framing decisions of RFC 9112 §6.3 are made once, when the final
 (:func:`_on_head`): does the response have a body, is it chunked, how long is it, does the
 connection close after it?
 
-Two things are decided here rather than by h11, so that the verdict never depends on how the
-bytes were split into reads: the size limit of a complete head (and of a chunk-size line or
-trailer section), and refusing an HTTP version other than 1.x.  A violation raises
-``h11.RemoteProtocolError`` with h11's own words, so the client handles it like h11's.
+A few checks are added to h11's: the size limit of a *complete* head, chunk-size line or
+trailer section (h11 limits only incomplete ones, so its verdict depended on how the bytes were
+split into reads), and the HTTP version (1.x only; no Transfer-Encoding in HTTP/1.0).  A
+violation raises ``h11.RemoteProtocolError``, so the client handles it like h11's own.
 
 Nothing here changes the client's status: a head that calls for status BODY sets
 ``cycle.enter_body`` and the client makes the move.  Events for the ``on_poll`` record are
