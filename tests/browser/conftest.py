@@ -239,7 +239,10 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running in this thread
+# while it is started, which would break every later test that calls asyncio.run().  Module
+# fixtures are torn down as soon as this directory's tests are done.
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[object]:
     pw = sync_playwright().start()
     try:
@@ -251,7 +254,7 @@ def browser(chromium: str) -> Iterator[object]:
         pw.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def jupyter_server(chromium: str, tmp_path_factory: pytest.TempPathFactory,
                    artifacts: Path, request: pytest.FixtureRequest) -> Iterator[JupyterServer]:
     srv = JupyterServer(tmp_path_factory.mktemp("jupyter"), artifacts / "jupyter-server.log")
@@ -308,7 +311,7 @@ def notebook(jupyter_server: JupyterServer,
         jupyter_server.shutdown_sessions(name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(browser) -> Iterator[object]:
     """One context for the session: its HTTP and code caches make every page load after the
     first one cheaper. Tests stay apart through their own page, notebook, kernel and workspace.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import re
+import time
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -146,17 +147,22 @@ def test_views_follow_code_driven_client(demo: DemoServer) -> None:
             while client.get_status() is Status.CONNECTING:
                 client.poll()
             client.request(HTTPClient.METHOD_GET, "/bytes/3000", [])
+            started = time.monotonic()
             for _ in range(200):  # a tight loop in a cell: far faster than 20 refreshes/s
                 client.poll()
                 client.read_response_body_chunk()
+            elapsed = time.monotonic() - started
             burst = insp.refresh_count - refreshes
             await asyncio.sleep(0.2)  # the cell ends: the loop runs the trailing refresh
-            return burst, status_of(insp), insp.body_count.value
+            return burst, elapsed, status_of(insp), insp.body_count.value
         finally:
             insp.close()
 
-    burst, status, count = asyncio.run(main())
-    assert burst <= 3
+    burst, elapsed, status, count = asyncio.run(main())
+    # 400 steps, yet at most one refresh per 50 ms of the burst (plus the first one): the
+    # bound scales with how long this loaded machine took, so the check is about throttling.
+    assert burst <= 2 + elapsed / 0.05
+    assert burst < 40
     assert status == "STATUS_CONNECTED (5)" and count == "3000 bytes"
 
 
