@@ -170,7 +170,7 @@ def _content(ex: Exchange) -> dict[str, Any]:
         content["encoding"] = "base64"
     if len(ex.body) < ex.body_size:
         content["comment"] = (f"only the first {len(ex.body)} of {ex.body_size} body bytes "
-                              "were kept (max_bytes_per_cycle)")
+                              "were kept (the byte log cap)")
     return content
 
 
@@ -300,7 +300,7 @@ def _blocks(segments: list[Any]) -> list[str]:
         if seg.label == "omitted":
             flush()
             what = "sent" if seg.direction == "sent" else "received"
-            out.append(f"== Info: {seg.size} {what} bytes not kept (max_bytes_per_cycle)")
+            out.append(f"== Info: {seg.size} {what} bytes not kept (the byte log cap)")
             continue
         if run and (run[0].direction != seg.direction
                     or (run[0].label in HEAD_LABELS) != (seg.label in HEAD_LABELS)):

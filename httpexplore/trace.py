@@ -10,7 +10,8 @@ time a question is asked, and incrementally: each record is analysed once, howev
 trace is queried.
 
 **Bounded memory.**  Each request cycle (and each connection's set-up) may keep at most
-``max_bytes_per_cycle`` bytes of ``sent + received + body``.  Past that, records are stored with
+``max_bytes_per_cycle`` bytes of ``sent + received + body``, and the whole trace at most
+``max_bytes_total``.  Past that, records are stored with
 their byte fields cut short; :meth:`Trace.omitted` says how many bytes of each were not kept, all
 totals still count them, and the byte annotation shows them as ``omitted`` segments.  A record
 under the cap is stored as is (no copy); a record over it is replaced by a copy with shortened
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_TOTAL",
     "Connection",
     "Exchange",
     "InterimResponse",
@@ -95,6 +97,8 @@ __all__ = [
 
 #: Default per-cycle cap on kept bytes (sent + received + body).
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+#: Bytes of byte log kept over a whole trace, by default.
+DEFAULT_MAX_TOTAL = 8 * 1024 * 1024
 _CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
 _NOTHING_OMITTED = (0, 0, 0)
 
@@ -282,13 +286,19 @@ class Trace:
         A client to attach to at once (``client.on_poll``); attach later with :meth:`attach`.
     max_bytes_per_cycle:
         Bytes (sent + received + body) kept per request cycle; the rest is counted, not kept.
+    max_bytes_total:
+        Bytes kept over the whole trace (default 8 MiB), so that many cycles on one keep-alive
+        connection do not add up to unbounded memory; later cycles are counted, not kept.
     """
 
     def __init__(self, client: HTTPClient | None = None, *,
-                 max_bytes_per_cycle: int = DEFAULT_MAX_BYTES) -> None:
-        if max_bytes_per_cycle < 0:
-            raise ValueError("max_bytes_per_cycle must be >= 0")
+                 max_bytes_per_cycle: int = DEFAULT_MAX_BYTES,
+                 max_bytes_total: int = DEFAULT_MAX_TOTAL) -> None:
+        if max_bytes_per_cycle < 0 or max_bytes_total < 0:
+            raise ValueError("max_bytes_per_cycle and max_bytes_total must be >= 0")
         self.max_bytes_per_cycle = max_bytes_per_cycle
+        self.max_bytes_total = max_bytes_total
+        self._total_left = max_bytes_total
         # One anchor maps monotonic step times to wall-clock time (HAR startedDateTime).
         self.started = time.monotonic()
         self.started_wall = time.time()
@@ -319,10 +329,11 @@ class Trace:
         c = record.cycle
         key = (c.connection, c.cycle)
         if key != self._key:
-            self._key, self._budget = key, self.max_bytes_per_cycle
+            self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
         size = len(record.sent) + len(record.received) + len(record.body)
         if size <= self._budget:
             self._budget -= size
+            self._total_left -= size
         else:
             record = self._cut(record)
         self._records.append(record)
@@ -337,6 +348,7 @@ class Trace:
         keep_received = min(len(received), budget - keep_sent)
         keep_body = min(len(body), budget - keep_sent - keep_received)
         self._budget = budget - keep_sent - keep_received - keep_body
+        self._total_left -= keep_sent + keep_received + keep_body
         self._omitted[len(self._records)] = (len(sent) - keep_sent,
                                              len(received) - keep_received,
                                              len(body) - keep_body)
@@ -360,6 +372,7 @@ class Trace:
         self._records = []
         self._omitted = {}
         self._key = None
+        self._total_left = self.max_bytes_total
         self._analysis = _Analysis(self.started)
 
     # -- records ------------------------------------------------------------------------------
