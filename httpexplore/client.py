@@ -174,10 +174,6 @@ class HTTPClient:
         if record and factory is not None:
             self.trace = factory(self)
 
-    # ------------------------------------------------------------------ Godot constants --
-    def __init_subclass__(cls, **kwargs: Any) -> None:  # pragma: no cover - trivial
-        super().__init_subclass__(**kwargs)
-
     # ------------------------------------------------------------------ subscriptions ----
     def on_poll(self, callback: PollCallback) -> None:
         """Call ``callback(record)`` after every public step (connect, request, poll, read,
