@@ -82,6 +82,14 @@ from .transport import Phase, SocketTransport, Transport
 
 __all__ = ["HTTPClient"]
 
+_OK = Error.OK
+# PollRecord is a NamedTuple: tuple.__new__ with the fields in order skips its Python-level
+# __new__.  The assertion keeps that order honest.
+_new_record = tuple.__new__
+assert PollRecord._fields == ("index", "op", "time", "started", "status_before", "status_after",
+                              "result", "cycle", "sent", "received", "body", "events",
+                              "error_message")
+
 __version__ = "0.1.0"
 
 _CHUNK_MIN, _CHUNK_MAX = 256, 16 * 1024 * 1024
@@ -916,20 +924,26 @@ class HTTPClient:
 
     def _emit(self, op: str, started: float, before: Status, result: Error,
               body: bytes = b"") -> None:
-        sent, received = self._step_sent, self._step_received
+        # This runs for every step of a download (two per 64 KiB in the tutorial loop), so it
+        # avoids work for empty parts and builds the named tuple directly (its field order is
+        # PollRecord's, checked below the class).
+        sent, received, events = self._step_sent, self._step_received, self._step_events
         status = self._status
         # A record carries a message when this step failed: a caller mistake, or a move into an
-        # error status.  Positional arguments: this runs for every step of a download.
-        failed = result is not Error.OK or (status in ERROR_STATUSES and status is not before)
-        record = PollRecord(
+        # error status.
+        failed = result is not _OK or (status in ERROR_STATUSES and status is not before)
+        record = _new_record(PollRecord, (
             self._index, op, time.monotonic(), started, before, status, result, self._c.info,
-            sent[0] if len(sent) == 1 else b"".join(sent),
-            received[0] if len(received) == 1 else b"".join(received),
-            body, tuple(self._step_events), self.error_message if failed else "")
+            (sent[0] if len(sent) == 1 else b"".join(sent)) if sent else b"",
+            (received[0] if len(received) == 1 else b"".join(received)) if received else b"",
+            body, tuple(events) if events else (), self.error_message if failed else ""))
         self._index += 1
-        sent.clear()
-        received.clear()
-        self._step_events.clear()
+        if sent:
+            sent.clear()
+        if received:
+            received.clear()
+        if events:
+            events.clear()
         for callback in tuple(self._subscribers):
             callback(record)
 

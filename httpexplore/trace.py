@@ -305,6 +305,7 @@ class Trace:
         self._records: list[PollRecord] = []
         self._omitted: dict[int, tuple[int, int, int]] = {}
         self._key: tuple[int, int] | None = None
+        self._cycle_info: object = None
         self._budget = 0
         self._analysis = _Analysis(self.started)
         self._client: HTTPClient | None = None
@@ -325,11 +326,14 @@ class Trace:
             self._client = None
 
     def _on_record(self, record: PollRecord) -> None:
-        # O(1) and no copy unless the cycle's byte budget is exceeded.
+        # O(1) and no copy unless the cycle's byte budget is exceeded.  The client keeps one
+        # CycleInfo object per stretch of steps, so an identity check usually settles the key.
         c = record.cycle
-        key = (c.connection, c.cycle)
-        if key != self._key:
-            self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
+        if c is not self._cycle_info:
+            self._cycle_info = c
+            key = (c.connection, c.cycle)
+            if key != self._key:
+                self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
         size = len(record.sent) + len(record.received) + len(record.body)
         if size <= self._budget:
             self._budget -= size
@@ -343,7 +347,7 @@ class Trace:
         sent, received, body = record.sent, record.received, record.body
         if not budget:  # the usual case in a long download: keep nothing
             self._omitted[len(self._records)] = (len(sent), len(received), len(body))
-            return _with_bytes(record, b"", b"", b"")
+            return _without_bytes(record)
         keep_sent = min(len(sent), budget)
         keep_received = min(len(received), budget - keep_sent)
         keep_body = min(len(body), budget - keep_sent - keep_received)
@@ -372,6 +376,7 @@ class Trace:
         self._records = []
         self._omitted = {}
         self._key = None
+        self._cycle_info = None
         self._total_left = self.max_bytes_total
         self._analysis = _Analysis(self.started)
 
@@ -540,7 +545,14 @@ class Trace:
 
 
 _SENT = PollRecord._fields.index("sent")
-assert PollRecord._fields[_SENT:_SENT + 3] == ("sent", "received", "body")
+assert PollRecord._fields[_SENT:_SENT + 3] == ("sent", "received", "body") and _SENT == 8
+assert len(PollRecord._fields) == 13
+
+
+def _without_bytes(r: PollRecord) -> PollRecord:
+    """``_with_bytes(r, b"", b"", b"")``, spelled out: past the cap this runs for every step."""
+    return tuple.__new__(PollRecord, (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                                      b"", b"", b"", r[11], r[12]))
 
 
 def _with_bytes(record: PollRecord, sent: bytes, received: bytes, body: bytes) -> PollRecord:
