@@ -110,7 +110,10 @@ def test_wrong_host_fails_for_localhost_name_too() -> None:
 
 
 def test_ca_file_removed_and_threads_gone_after_stop() -> None:
-    threads_before = set(threading.enumerate())
+    def demo_threads() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name.startswith("httpexplore-demo")}
+
+    threads_before = demo_threads()
     srv = DemoServer(tls=True).start()
     path = srv.ca_path
     assert path is not None and os.path.exists(path)
@@ -121,7 +124,7 @@ def test_ca_file_removed_and_threads_gone_after_stop() -> None:
     srv.stop()
     conn.close()
     assert not os.path.exists(path)
-    assert set(threading.enumerate()) == threads_before
+    assert demo_threads() == threads_before
 
 
 def test_plain_http_to_https_port_is_dropped(tls_server: DemoServer) -> None:
