@@ -172,7 +172,9 @@ def test_load_with_hostile_clients() -> None:
     assert [o.split()[0] for o in slow_outcomes] == ["408"] * 5
     # request_timeout is 2 s; the margin is for scheduling 400 threads on a busy machine.
     assert all(float(o.split()[-1][:-1]) < 10 for o in slow_outcomes)
-    # Bounded: one thread per open connection (200 clients + 9 attackers at most) plus the
-    # accept thread; memory grows by thread stacks and buffers only.
-    assert peak["demo"] <= 200 + 9 + 1
+    # Bounded: one thread per open connection plus the accept thread.  200 clients and up to 9
+    # attackers are open at once, and a finished connection's thread may still be exiting when
+    # the sampler looks (211 was seen once), so the bound allows a few stragglers; a leak of a
+    # thread per request (10,000 requests) or per attack (165) would still fail it.
+    assert peak["demo"] <= 200 + 9 + 1 + 10
     assert rss_growth < 200
