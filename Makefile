@@ -9,8 +9,11 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cf
 
 .PHONY: lab test test-fast bench bench-smoke lint notebooks clean
 
+# Debian's python3 without the python3-venv package cannot make a venv with pip in it; then the
+# system pip installs pip into a pip-less venv (pip >= 22.3 knows --python).
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV) && $(PYTHON) -m venv --without-pip $(VENV) \
+		&& $(PYTHON) -m pip --python $(BIN)/python install --quiet pip; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
