@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .annotate import MessageInfo, Segment
 from .errors import Error
@@ -67,14 +67,14 @@ class InterimResponse:
     headers: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineRow:
+class TimelineRow(NamedTuple):
     """One step, summarised: sizes count bytes on the wire, kept or not.
 
-    ``start_ms`` is measured from the start of the trace; ``events`` are event kinds.
+    ``start_ms`` is measured from the start of the trace; ``events`` are event kinds.  A named
+    tuple (immutable) because one is built for every step.
     """
 
-    index: int
+    index: int  # type: ignore[assignment]  # (shadows tuple.index, like PollRecord)
     op: str
     status_before: Status
     status_after: Status

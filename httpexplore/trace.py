@@ -225,14 +225,14 @@ class _Analysis:
             self.seen[key] = len(side.messages)
 
     def _row(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> TimelineRow:
-        return TimelineRow(
-            index=pos, op=record.op, status_before=record.status_before,
-            status_after=record.status_after, result=record.result,
-            sent=len(record.sent) + omitted[0], received=len(record.received) + omitted[1],
-            body=len(record.body) + omitted[2], events=tuple(e.kind for e in record.events),
-            error_message=record.error_message, connection=record.cycle.connection,
-            cycle=record.cycle.cycle, start_ms=_ms(self.origin, record.started),
-            duration_ms=_ms(record.started, record.time))
+        c = record.cycle
+        return TimelineRow(  # positional: one per step
+            pos, record.op, record.status_before, record.status_after, record.result,
+            len(record.sent) + omitted[0], len(record.received) + omitted[1],
+            len(record.body) + omitted[2],
+            tuple(e.kind for e in record.events) if record.events else (),
+            record.error_message, c.connection, c.cycle, _ms(self.origin, record.started),
+            _ms(record.started, record.time))
 
     def _visible_error(self, record: PollRecord) -> str:
         """``client.error_message`` after this step, as far as the records tell."""
