@@ -221,6 +221,19 @@ def connect_live(client: HTTPClient, host: str, port: int, tls: TLSOptions | Non
     return collapse(seen)
 
 
+def poll_while_idle(client: HTTPClient, *, deadline: float = 5.0) -> Error:
+    """Poll an idle CONNECTED client (with short naps) until something ends it (the server
+    closes, unsolicited bytes arrive); return the last poll's result.  Fails if nothing happens
+    within ``deadline`` seconds."""
+    result = Error.OK
+    end = time.monotonic() + deadline
+    while client.get_status() is Status.CONNECTED:
+        assert time.monotonic() < end, "the idle connection never changed"
+        result = client.poll()
+        time.sleep(0.002)
+    return result
+
+
 def live_exchange(client: HTTPClient, method: Method = Method.GET, url: str = "/",
                   headers: Sequence[str] = (), body: str = "", *,
                   deadline: float = 10.0) -> Outcome:

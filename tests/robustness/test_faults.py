@@ -19,6 +19,7 @@ from clientkit import (
     drain,
     exchange,
     live_exchange,
+    poll_while_idle,
     reset_close,
     tutorial,
 )
@@ -139,11 +140,7 @@ def test_idle_keep_alive_reset_by_server_then_reconnect() -> None:
         for _round in range(2):
             assert connect_live(c, "127.0.0.1", server.port)[-1] is S.CONNECTED
             assert live_exchange(c).body == b"ok"
-            end = time.monotonic() + 5
-            while c.get_status() is S.CONNECTED:
-                assert time.monotonic() < end
-                c.poll()
-                time.sleep(0.002)
+            poll_while_idle(c)
             assert c.get_status() is S.CONNECTION_ERROR
             assert ("ECONNRESET" in c.error_message or "idle keep-alive" in c.error_message)
         c.close()
@@ -158,11 +155,7 @@ def test_bytes_before_any_request_are_not_a_response() -> None:
     with LoopbackServer(handler) as server:
         c = client()
         connect_live(c, "127.0.0.1", server.port)
-        end = time.monotonic() + 5
-        while c.get_status() is S.CONNECTED:
-            assert time.monotonic() < end
-            c.poll()
-            time.sleep(0.002)
+        poll_while_idle(c)
         assert c.get_status() is S.CONNECTION_ERROR
         assert "arrived while no request was outstanding" in c.error_message
         assert not c.has_response() and c.get_response_code() == 0
@@ -181,11 +174,7 @@ def test_bytes_after_a_complete_response_while_idle_close_the_connection() -> No
         c = client()
         connect_live(c, "127.0.0.1", server.port)
         assert live_exchange(c).body == b"ok"
-        end = time.monotonic() + 5
-        while c.get_status() is S.CONNECTED:
-            assert time.monotonic() < end
-            c.poll()
-            time.sleep(0.002)
+        poll_while_idle(c)
         assert c.get_status() is S.CONNECTION_ERROR
         extra = len(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsneaky")
         assert f"{extra} bytes arrived while no request was outstanding" in c.error_message
