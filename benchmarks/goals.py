@@ -177,9 +177,20 @@ def _memory_goals(results: Results) -> list[GoalLine]:
             f"(limit {(body + MEMORY_SLACK) / MiB:.0f} MiB)")
 
     def streaming() -> tuple[bool, str]:
+        # The goal is about a large body streamed away ("whatever the size"): the downloads
+        # measured in MiB/s.  The 10,000-request workload (req/s) is not a large body; its
+        # peak RSS grows with the recorder's per-step log instead, and is reported alongside.
         peaks = []
+        small = ""
         for w in results.workloads:
-            if w.server != "python" or w.unit == "ns/poll":
+            if w.server != "python" or w.unit != "MiB/s":
+                if w.server == "python" and w.unit == "req/s":
+                    try:
+                        seen = _rss(results, w.name, EXPLORE)
+                    except Missing:
+                        seen = []
+                    if seen:
+                        small = f"; not counted: {w.name} at {max(seen) / MiB:.1f} MiB"
                 continue
             for e in w.entries:
                 if e.client == EXPLORE:
@@ -190,7 +201,7 @@ def _memory_goals(results: Results) -> list[GoalLine]:
         if not peaks:
             raise Missing("no httpexplore streaming run")
         peak, where = max(peaks)
-        return peak <= MEMORY_SLACK, f"peak RSS {peak / MiB:.1f} MiB (worst: {where})"
+        return peak <= MEMORY_SLACK, f"peak RSS {peak / MiB:.1f} MiB (worst: {where}{small})"
 
     def recorder() -> tuple[bool, str]:
         on = statistics.median(_rss(results, "cl", EXPLORE))

@@ -83,12 +83,14 @@ from .transport import Phase, SocketTransport, Transport
 __all__ = ["HTTPClient"]
 
 _OK = Error.OK
+_BODY, _REQUESTING, _CONNECTED = Status.BODY, Status.REQUESTING, Status.CONNECTED
+_monotonic = time.monotonic
 # PollRecord is a NamedTuple: tuple.__new__ with the fields in order skips its Python-level
 # __new__.  The assertion keeps that order honest.
 _new_record = tuple.__new__
 assert PollRecord._fields == ("index", "op", "time", "started", "status_before", "status_after",
                               "result", "cycle", "sent", "received", "body", "events",
-                              "error_message")
+                              "error_message", "repeat")
 
 __version__ = "0.1.0"
 
@@ -96,6 +98,8 @@ _CHUNK_MIN, _CHUNK_MAX = 256, 16 * 1024 * 1024
 _HEAD_READ = 65536  # bytes read per poll while waiting for the response head
 
 PollCallback = Callable[[PollRecord], None]
+#: ``callback(*fields)``: a PollRecord's fields as positional arguments (``on_step``).
+StepCallback = Callable[..., None]
 
 
 class HTTPClient:
@@ -154,7 +158,10 @@ class HTTPClient:
         self._transport_factory: Callable[[], Transport] = transport_factory or SocketTransport
         self._transport: Transport | None = None
         self._status = Status.DISCONNECTED
-        self._subscribers: list[PollCallback] = []
+        # Step callbacks (on_step; on_poll ones are wrapped): a tuple, replaced on
+        # (un)subscribe, so the hot path iterates it without copying.
+        self._subscribers: tuple[StepCallback, ...] = ()
+        self._poll_wrappers: list[tuple[PollCallback, StepCallback]] = []
         self._index = 0
         self._read_chunk_size = 65536
         self.blocking_mode_enabled = False
@@ -177,6 +184,15 @@ class HTTPClient:
         self._step_sent: list[bytes] = []
         self._step_received: list[bytes] = []
         self._step_events: list[EventInfo] = []
+        # Folding quiet steps (see PollRecord.repeat): what the last emitted record was, when it
+        # was quiet (its op is None otherwise), and the run folded since, not yet delivered.
+        self._quiet_op: str | None = None
+        self._quiet_status = Status.DISCONNECTED
+        self._quiet_info: CycleInfo | None = None
+        self._run = 0
+        self._run_index = 0
+        self._run_started = 0.0
+        self._run_time = 0.0
         self.trace: Any = None
         factory = type(self).recorder_factory
         if record and factory is not None:
@@ -185,13 +201,52 @@ class HTTPClient:
     # ------------------------------------------------------------------ subscriptions ----
     def on_poll(self, callback: PollCallback) -> None:
         """Call ``callback(record)`` after every public step (connect, request, poll, read,
-        close).  Records are frozen :class:`~httpexplore.records.PollRecord` objects."""
-        self._subscribers.append(callback)
+        close).  Records are frozen :class:`~httpexplore.records.PollRecord` objects.
+
+        Quiet steps (nothing happened: see ``PollRecord.repeat``) that repeat the previous
+        record are folded into one record, delivered when a step that is not such a repeat
+        comes, or on :meth:`flush_records`: every step is still accounted for, in order.
+        """
+        def step(*fields: Any) -> None:
+            callback(_new_record(PollRecord, fields))
+        self._poll_wrappers.append((callback, step))
+        self.on_step(step)
 
     def off_poll(self, callback: PollCallback) -> None:
         """Stop calling ``callback``.  Unknown callbacks are ignored."""
+        for i, (known, step) in enumerate(self._poll_wrappers):
+            if known == callback:
+                del self._poll_wrappers[i]
+                self.off_step(step)
+                return
+
+    def on_step(self, callback: StepCallback) -> None:
+        """Like :meth:`on_poll`, but ``callback`` receives the record's fields as positional
+        arguments, in :class:`~httpexplore.records.PollRecord`'s field order, and no object is
+        built for the call: the cheap form, for recorders (it runs on every step of a
+        download)."""
+        self._subscribers = (*self._subscribers, callback)
+
+    def off_step(self, callback: StepCallback) -> None:
+        """Stop calling ``callback`` (added by :meth:`on_step`).  Unknown ones are ignored."""
         if callback in self._subscribers:
-            self._subscribers.remove(callback)
+            self.flush_records()  # it was promised those steps
+            subscribers = list(self._subscribers)
+            subscribers.remove(callback)
+            self._subscribers = tuple(subscribers)
+
+    def flush_records(self) -> None:
+        """Deliver the pending run of folded quiet steps now, if any (the recorder calls this
+        before it answers a question, so it is never behind)."""
+        n = self._run
+        if not n:
+            return
+        self._run = 0  # first: a subscriber may read the recorder, which flushes again
+        status, op, info = self._quiet_status, self._quiet_op, self._quiet_info
+        index, started, end = self._run_index, self._run_started, self._run_time
+        for callback in self._subscribers:
+            callback(index, op, end, started, status, status, _OK, info, b"", b"", b"", (), "",
+                     n)
 
     # ------------------------------------------------------------------ properties -------
     @property
@@ -468,13 +523,26 @@ class HTTPClient:
         Never raises for network or protocol failures and never blocks unless
         :attr:`blocking_mode_enabled`.  See the module docstring for what each status does.
         """
-        started = time.monotonic()
+        started = _monotonic()
         before = self._status
-        result = self._poll_step(started)
-        if self._subscribers:
-            self._emit("poll", started, before, result)
+        # The hot statuses first, without a call or an enum attribute lookup.
+        if before is _BODY:
+            result = self._poll_body(started)
+        elif before is _REQUESTING:
+            result = self._poll_requesting(started)
+        elif before is _CONNECTED:
+            result = self._poll_idle()
         else:
-            self._clear_step()
+            result = self._poll_step(started)
+        if not self._subscribers:
+            if self._step_received or self._step_sent or self._step_events:
+                self._clear_step()
+        elif (self._quiet_op == "poll" and result is _OK and self._status is before
+              and before is self._quiet_status and self._c.info is self._quiet_info
+              and not self._step_received and not self._step_sent and not self._step_events):
+            self._fold(started)  # nothing happened, again: count it (PollRecord.repeat)
+        else:
+            self._emit("poll", started, before, result)
         return result
 
     def _poll_step(self, now: float) -> Error:
@@ -583,6 +651,15 @@ class HTTPClient:
     # -- REQUESTING --------------------------------------------------------------------------
     def _poll_requesting(self, now: float) -> Error:
         c = self._c
+        if c.tx_offset >= len(c.tx) and not self.blocking_mode_enabled:
+            # The usual case, kept short: the request is out, wait for the answer.
+            try:
+                data = self._recv(_HEAD_READ)
+            except TransportError as exc:
+                return self._fail(exc)
+            if data is None:
+                return _OK if self.read_timeout is None else self._check_read_timeout(now)
+            return self._feed(data)
         try:
             if not self._flush():
                 return Error.OK
@@ -769,11 +846,11 @@ class HTTPClient:
         """Return the body bytes available now, at most :attr:`read_chunk_size`, possibly
         empty.  Outside BODY returns ``b""`` and changes nothing.  The call that hands out the
         last byte moves to CONNECTED (or DISCONNECTED when the connection closes)."""
-        started = time.monotonic()
+        started = _monotonic()
         before = self._status
         if before is not Status.BODY:
             if self._subscribers:
-                self._emit("read_response_body_chunk", started, before, Error.OK)
+                self._after_read(started, before, b"")
             return b""
         c = self._c
         size = self._read_chunk_size
@@ -790,10 +867,19 @@ class HTTPClient:
         if self._status is Status.BODY:
             self._check_done()
         if self._subscribers:
-            self._emit("read_response_body_chunk", started, before, Error.OK, chunk)
+            self._after_read(started, before, chunk)
         else:
             self._clear_step()
         return chunk
+
+    def _after_read(self, started: float, before: Status, chunk: bytes) -> None:
+        if (not chunk and self._quiet_op == "read_response_body_chunk"
+                and self._status is before and before is self._quiet_status
+                and self._c.info is self._quiet_info and not self._step_received
+                and not self._step_events):
+            self._fold(started)
+        else:
+            self._emit("read_response_body_chunk", started, before, _OK, chunk)
 
     # -- CONNECTED -----------------------------------------------------------------------------
     def _poll_idle(self) -> Error:
@@ -922,30 +1008,51 @@ class HTTPClient:
         if self._step_events:
             self._step_events.clear()
 
+    def _fold(self, started: float) -> None:
+        """Count a quiet step that repeats the last record, instead of emitting it."""
+        if not self._run:
+            self._run_index, self._run_started = self._index, started
+        self._run += 1
+        self._run_time = _monotonic()
+        self._index += 1
+
     def _emit(self, op: str, started: float, before: Status, result: Error,
               body: bytes = b"") -> None:
         # This runs for every step of a download (two per 64 KiB in the tutorial loop), so it
-        # avoids work for empty parts and builds the named tuple directly (its field order is
-        # PollRecord's, checked below the class).
+        # avoids work for empty parts and hands the fields over as arguments (on_step), in
+        # PollRecord's order (checked below the imports), without building an object.
+        if self._run:
+            self.flush_records()
         sent, received, events = self._step_sent, self._step_received, self._step_events
         status = self._status
+        info = self._c.info
         # A record carries a message when this step failed: a caller mistake, or a move into an
         # error status.
-        failed = result is not _OK or (status in ERROR_STATUSES and status is not before)
-        record = _new_record(PollRecord, (
-            self._index, op, time.monotonic(), started, before, status, result, self._c.info,
-            (sent[0] if len(sent) == 1 else b"".join(sent)) if sent else b"",
-            (received[0] if len(received) == 1 else b"".join(received)) if received else b"",
-            body, tuple(events) if events else (), self.error_message if failed else ""))
-        self._index += 1
-        if sent:
-            sent.clear()
-        if received:
-            received.clear()
-        if events:
-            events.clear()
-        for callback in tuple(self._subscribers):
-            callback(record)
+        failed = result is not _OK or (status is not before and status in ERROR_STATUSES)
+        index = self._index
+        self._index = index + 1
+        end = _monotonic()
+        if sent or received or events or body or failed or status is not before:
+            self._quiet_op = None
+            sent_bytes = (sent[0] if len(sent) == 1 else b"".join(sent)) if sent else b""
+            received_bytes = ((received[0] if len(received) == 1 else b"".join(received))
+                              if received else b"")
+            event_tuple = tuple(events) if events else ()
+            message = self.error_message if failed else ""
+            if sent:
+                sent.clear()
+            if received:
+                received.clear()
+            if events:
+                events.clear()
+            for callback in self._subscribers:
+                callback(index, op, end, started, before, status, result, info, sent_bytes,
+                         received_bytes, body, event_tuple, message, 1)
+        else:  # quiet: the next identical steps fold into one record (PollRecord.repeat)
+            self._quiet_op, self._quiet_status, self._quiet_info = op, status, info
+            for callback in self._subscribers:
+                callback(index, op, end, started, before, status, result, info, b"", b"", b"",
+                         (), "", 1)
 
     # ------------------------------------------------------------------ display -----------
     def __repr__(self) -> str:

@@ -88,6 +88,7 @@ class TimelineRow(NamedTuple):
     cycle: int
     start_ms: float
     duration_ms: float
+    repeat: int = 1  # steps this row stands for (PollRecord.repeat)
 
 
 def _pairs(raw: Any) -> list[tuple[str, str]]:

@@ -204,7 +204,7 @@ def _extra(trace: Trace, ex: Exchange, raw_bytes: bool) -> dict[str, Any]:
                    "after": row.status_after.name, "result": row.result.name,
                    "sent": row.sent, "received": row.received, "body": row.body,
                    "events": list(row.events), "startMs": row.start_ms,
-                   "durationMs": row.duration_ms} for row in (rows[i] for i in ex.records)],
+                   "durationMs": row.duration_ms, "repeat": row.repeat} for row in (rows[i] for i in ex.records)],
     }
     if raw_bytes:
         extra["sent"] = base64.b64encode(b"".join(s.data for s in ex.sent_segments)).decode()
@@ -224,7 +224,8 @@ def _by_record(trace: Trace) -> dict[int, list[Any]]:
 def _info_lines(record: PollRecord) -> list[str]:
     status = record.status_after.name if record.status_before is record.status_after else \
         f"{record.status_before.name} -> {record.status_after.name}"
-    lines = [f"== Info: [{record.index}] {record.op}: {status} ({record.result.name})"]
+    op = f"{record.op} ×{record.repeat}" if record.repeat > 1 else record.op
+    lines = [f"== Info: [{record.index}] {op}: {status} ({record.result.name})"]
     for event in record.events:
         detail = event.detail
         if event.kind == "Resolved":
@@ -274,7 +275,8 @@ def to_text(trace: Trace) -> str:
     for first, last in _runs(rows):
         if first != last:
             ops = "/".join(sorted({rows[i].op for i in range(first, last + 1)}))
-            out.append(f"== Info: [{first}-{last}] {last - first + 1} steps ({ops}), nothing "
+            steps = sum(rows[i].repeat for i in range(first, last + 1))
+            out.append(f"== Info: [{first}-{last}] {steps} steps ({ops}), nothing "
                        f"new ({rows[first].status_after.name})")
             continue
         out.extend(_info_lines(records[first]))
@@ -335,7 +337,7 @@ def _record_dict(trace: Trace, pos: int, rec: PollRecord) -> dict[str, Any]:
         "result": rec.result.name, "sent": _b64(rec.sent), "received": _b64(rec.received),
         "body": _b64(rec.body),
         "events": [{"kind": e.kind, "detail": _jsonable(e.detail)} for e in rec.events],
-        "error_message": rec.error_message,
+        "error_message": rec.error_message, "repeat": rec.repeat,
         "cycle": {"connection": c.connection, "cycle": c.cycle, "host": c.host,
                   "port": c.port, "tls": c.tls, "method": c.method, "target": c.target,
                   "proxy": c.proxy, "peer": list(c.peer) if c.peer else None,
@@ -371,7 +373,7 @@ def _record(d: dict[str, Any]) -> PollRecord:
         received=base64.b64decode(d["received"]), body=base64.b64decode(d["body"]),
         events=tuple(EventInfo(kind=e["kind"], detail=e.get("detail", {}))
                      for e in d.get("events", ())),
-        error_message=d.get("error_message", ""), cycle=cycle)
+        error_message=d.get("error_message", ""), cycle=cycle, repeat=int(d.get("repeat", 1)))
 
 
 def load_records(cls: type[Trace], path: str | os.PathLike[str]) -> Trace:
@@ -437,7 +439,8 @@ _POLL_HEADER = ("step", "call", "status", "result", "sent", "recv", "body", "eve
 def _poll_cells(row: Any, times: bool) -> list[str]:
     status = row.status_after.name if row.status_before is row.status_after else \
         f"{row.status_before.name} -> {row.status_after.name}"
-    cells = [str(row.index), row.op, status, row.result.name, str(row.sent), str(row.received),
+    op = f"{row.op} ×{row.repeat}" if row.repeat > 1 else row.op
+    cells = [str(row.index), op, status, row.result.name, str(row.sent), str(row.received),
              str(row.body), _events(row.events)]
     if times:
         cells += [f"{row.start_ms:.1f}", f"{row.duration_ms:.1f}"]
@@ -454,7 +457,8 @@ def _poll_table(trace: Trace, times: bool, limit: int | None = None) -> list[lis
         if first != last:
             ops = sorted({rows[i].op for i in range(first, last + 1)})
             cells[0], cells[1] = f"{first}-{last}", "/".join(ops)
-            cells[7] = f"({last - first + 1} steps, nothing new)"
+            steps = sum(rows[i].repeat for i in range(first, last + 1))
+            cells[7] = f"({steps} steps, nothing new)"
             if times:
                 end = rows[last].start_ms + rows[last].duration_ms
                 cells[9] = f"{end - rows[first].start_ms:.1f}"

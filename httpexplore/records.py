@@ -4,7 +4,9 @@ Theory of operation
 -------------------
 The client never imports the recorder.  Instead, after each public step (``connect_to_host``,
 ``request``, ``poll``, ``read_response_body_chunk``, ``close``) it builds one immutable
-:class:`PollRecord` and hands it to every subscriber.  The recorder (``trace.py``) keeps them;
+:class:`PollRecord` and hands it to every subscriber, except that runs of *quiet* steps (nothing
+happened) are folded into one record that counts them (``PollRecord.repeat``), delivered when
+the run ends or when the recorder is read (``HTTPClient.flush_records``).  The recorder (``trace.py``) keeps them;
 the inspector reads the recorder.  Everything a learner may want to know about a step is here:
 the status before and after, the return code, the exact bytes written and read, what the
 parser (h11) made of them, and the error message, if any.
@@ -45,7 +47,7 @@ class EventInfo(NamedTuple):
     detail: dict[str, Any] = _NO_DETAIL
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CycleInfo:
     """What the recorder needs to know about the request cycle a record belongs to.
 
@@ -98,6 +100,14 @@ class PollRecord(NamedTuple):
         The plain-language message if this step ended in an error status, else ``""``.
     cycle:
         Which connection and request this step belongs to.
+    repeat:
+        How many steps this record stands for (1 for most).  A *quiet* step changes nothing:
+        nothing written, read or handed out, no event, the status unchanged and ``OK``
+        returned (a ``poll()`` while the server has not answered yet, say).  After one quiet
+        record, further identical quiet steps (same call, status and cycle) are folded into
+        one record with ``repeat = n``: ``index`` is the first folded step's, ``started`` its
+        start, ``time`` the last one's end.  A million idle polls make two records, not a
+        million, and cost almost nothing to record.
     """
 
     index: int  # type: ignore[assignment]  # (shadows tuple.index, on purpose: Godot-like name)
@@ -113,3 +123,4 @@ class PollRecord(NamedTuple):
     body: bytes = b""
     events: tuple[EventInfo, ...] = ()
     error_message: str = ""
+    repeat: int = 1

@@ -153,8 +153,10 @@ def _on_head(c: Cycle, event: h11.Response, parser: h11.Connection, events: Even
     c.http_version = latin1(event.http_version)
     raw = event.headers.raw_items()
     c.headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw]
-    if events is not None:
-        events.append(EventInfo(kind="Response", detail=head_detail(event)))
+    if events is not None:  # head_detail(event), sharing the strings just decoded
+        events.append(EventInfo(kind="Response", detail={
+            "status_code": event.status_code, "reason": c.reason,
+            "http_version": c.http_version, "headers": [[n, v] for n, v in c.headers]}))
     # One pass over the (already h11-validated) fields for what decides the framing.
     lengths: list[bytes] = []
     codings: list[bytes] = []

@@ -75,7 +75,7 @@ from .cycles import (
     _ms,
 )
 from .errors import Error
-from .records import PollRecord
+from .records import CycleInfo, EventInfo, PollRecord
 from .status import Status
 
 if TYPE_CHECKING:
@@ -100,6 +100,10 @@ DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 #: Bytes of byte log kept over a whole trace, by default.
 DEFAULT_MAX_TOTAL = 8 * 1024 * 1024
 _CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
+#: A record's fields as stored: a plain tuple in PollRecord's field order.
+_Fields = tuple[Any, ...]
+# tuple.__new__ with the fields in order builds a PollRecord without its Python-level __new__.
+_new_record = tuple.__new__
 _NOTHING_OMITTED = (0, 0, 0)
 
 
@@ -132,6 +136,23 @@ class _Rows(Sequence[Any]):
         return f"<{len(self)} items>"
 
 
+class _RecordRows(_Rows):
+    """:class:`_Rows` over the trace's stored field tuples, handing out :class:`PollRecord`
+    objects (built on access: storing plain tuples keeps recording cheap)."""
+
+    __slots__ = ()
+
+    @overload
+    def __getitem__(self, i: int) -> PollRecord: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[PollRecord]: ...
+
+    def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
+        if isinstance(i, slice):
+            return [_new_record(PollRecord, t) for t in self._items[:self._stop][i]]
+        return _new_record(PollRecord, super().__getitem__(i))
+
+
 class _Analysis:
     """Everything derived from the records, built one record at a time (never twice)."""
 
@@ -149,9 +170,10 @@ class _Analysis:
         self.rows: list[TimelineRow] = []
         self.errors: list[str] = []
 
-    def run(self, records: list[PollRecord], omitted: dict[int, tuple[int, int, int]]) -> None:
+    def run(self, records: list[_Fields], omitted: dict[int, tuple[int, int, int]]) -> None:
         for pos in range(self.done, len(records)):
-            self._one(pos, records[pos], omitted.get(pos, _NOTHING_OMITTED))
+            self._one(pos, _new_record(PollRecord, records[pos]),
+                      omitted.get(pos, _NOTHING_OMITTED))
         self.done = len(records)
 
     def _one(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> None:
@@ -232,7 +254,7 @@ class _Analysis:
             len(record.body) + omitted[2],
             tuple(e.kind for e in record.events) if record.events else (),
             record.error_message, c.connection, c.cycle, _ms(self.origin, record.started),
-            _ms(record.started, record.time))
+            _ms(record.started, record.time), record.repeat)
 
     def _visible_error(self, record: PollRecord) -> str:
         """``client.error_message`` after this step, as far as the records tell."""
@@ -302,7 +324,8 @@ class Trace:
         # One anchor maps monotonic step times to wall-clock time (HAR startedDateTime).
         self.started = time.monotonic()
         self.started_wall = time.time()
-        self._records: list[PollRecord] = []
+        # PollRecord fields as plain tuples (cheaper to build; PollRecord objects on access).
+        self._records: list[_Fields] = []
         self._omitted: dict[int, tuple[int, int, int]] = {}
         self._key: tuple[int, int] | None = None
         self._cycle_info: object = None
@@ -316,38 +339,52 @@ class Trace:
     def attach(self, client: HTTPClient) -> None:
         """Subscribe to ``client``'s steps (detaching from any previous client)."""
         self.detach()
-        client.on_poll(self._on_record)
+        client.on_step(self._on_step)
         self._client = client
 
     def detach(self) -> None:
         """Stop recording; the records stay."""
         if self._client is not None:
-            self._client.off_poll(self._on_record)
+            self._client.off_step(self._on_step)
             self._client = None
 
     def _on_record(self, record: PollRecord) -> None:
-        # O(1) and no copy unless the cycle's byte budget is exceeded.  The client keeps one
+        self._on_step(*record)
+
+    def _on_step(self, index: int, op: str, end: float, started: float, before: Status,
+                 after: Status, result: Error, c: CycleInfo, sent: bytes, received: bytes,
+                 body: bytes, events: tuple[EventInfo, ...], message: str, repeat: int) -> None:
+        # O(1) and no copy unless the cycle's byte budget is exceeded.  This runs for every
+        # step of a download, so it takes the fields as arguments (HTTPClient.on_step: no
+        # object is built for the call) and stores one plain tuple.  The client keeps one
         # CycleInfo object per stretch of steps, so an identity check usually settles the key.
-        c = record.cycle
         if c is not self._cycle_info:
             self._cycle_info = c
             key = (c.connection, c.cycle)
             if key != self._key:
                 self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
-        size = len(record.sent) + len(record.received) + len(record.body)
+        size = len(sent) + len(received) + len(body)
         if size <= self._budget:
             self._budget -= size
             self._total_left -= size
-        else:
-            record = self._cut(record)
-        self._records.append(record)
-
-    def _cut(self, record: PollRecord) -> PollRecord:
-        budget = self._budget
-        sent, received, body = record.sent, record.received, record.body
-        if not budget:  # the usual case in a long download: keep nothing
+        elif not self._budget:  # the usual case in a long download: keep no bytes
             self._omitted[len(self._records)] = (len(sent), len(received), len(body))
-            return _without_bytes(record)
+            sent = received = body = b""
+        else:
+            sent, received, body = self._cut(sent, received, body)
+        self._records.append((index, op, end, started, before, after, result, c, sent,
+                              received, body, events, message, repeat))
+
+    def _sync(self) -> None:
+        """Take the client's pending run of folded quiet steps, so answers are up to date."""
+        client = self._client
+        if client is not None and client._run:
+            client.flush_records()
+
+    def _cut(self, sent: bytes, received: bytes, body: bytes) -> tuple[bytes, bytes, bytes]:
+        """Keep what the budget allows of a step's bytes, first sent, then received, then
+        body; note the rest in ``_omitted``."""
+        budget = self._budget
         keep_sent = min(len(sent), budget)
         keep_received = min(len(received), budget - keep_sent)
         keep_body = min(len(body), budget - keep_sent - keep_received)
@@ -356,7 +393,7 @@ class Trace:
         self._omitted[len(self._records)] = (len(sent) - keep_sent,
                                              len(received) - keep_received,
                                              len(body) - keep_body)
-        return _with_bytes(record, sent[:keep_sent], received[:keep_received], body[:keep_body])
+        return sent[:keep_sent], received[:keep_received], body[:keep_body]
 
     def add(self, record: PollRecord, omitted: tuple[int, int, int] | None = None) -> None:
         """Append a record as if the client had emitted it.
@@ -369,10 +406,11 @@ class Trace:
             return
         if any(omitted):
             self._omitted[len(self._records)] = omitted
-        self._records.append(record)
+        self._records.append(tuple(record))
 
     def clear(self) -> None:
         """Forget every record (recording continues if attached)."""
+        self._sync()  # steps folded before now are forgotten too
         self._records = []
         self._omitted = {}
         self._key = None
@@ -384,10 +422,19 @@ class Trace:
     @property
     def records(self) -> Sequence[PollRecord]:
         """The stored records, oldest first (byte fields cut short past the cap)."""
-        return _Rows(self._records, len(self._records))
+        self._sync()
+        return _RecordRows(self._records, len(self._records))
 
     def __len__(self) -> int:
+        """The number of records (a folded run of quiet steps is one; see :attr:`steps`)."""
+        self._sync()
         return len(self._records)
+
+    @property
+    def steps(self) -> int:
+        """The number of client steps recorded: records plus the steps folded into them."""
+        self._sync()
+        return sum(r[_REPEAT] for r in self._records)
 
     @overload
     def __getitem__(self, i: int) -> PollRecord: ...
@@ -395,22 +442,29 @@ class Trace:
     def __getitem__(self, i: slice) -> list[PollRecord]: ...
 
     def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
-        return self._records[i]
+        self._sync()
+        if isinstance(i, slice):
+            return [_new_record(PollRecord, t) for t in self._records[i]]
+        return _new_record(PollRecord, self._records[i])
 
     def __iter__(self) -> Iterator[PollRecord]:
-        return iter(list(self._records))
+        self._sync()
+        return iter([_new_record(PollRecord, t) for t in self._records])
 
     def omitted(self, k: int) -> tuple[int, int, int]:
         """Bytes of record ``k`` counted but not kept: ``(sent, received, body)``."""
+        self._sync()
         return self._omitted.get(range(len(self._records))[k], _NOTHING_OMITTED)
 
     @property
     def omitted_total(self) -> int:
         """All bytes counted but not kept."""
+        self._sync()
         return sum(sum(v) for v in self._omitted.values())
 
     # -- analysis -----------------------------------------------------------------------------
     def _a(self) -> _Analysis:
+        self._sync()
         analysis = self._analysis
         if analysis.done < len(self._records):
             analysis.run(self._records, self._omitted)
@@ -462,7 +516,7 @@ class Trace:
         """
         a = self._a()
         k = range(len(self._records))[k]
-        record = self._records[k]
+        record = _new_record(PollRecord, self._records[k])
         owner = a.owner[k]
         conn = a.connections[record.cycle.connection]
         pending = [s for s in a.scanners[conn.number].pending()
@@ -495,7 +549,7 @@ class Trace:
         for pos in ex.records:
             if pos > k:
                 break
-            view.add(pos, self._records[pos], self._omitted.get(pos, _NOTHING_OMITTED))
+            view.add(pos, _new_record(PollRecord, self._records[pos]), self._omitted.get(pos, _NOTHING_OMITTED))
         return view
 
     # -- exports and display (har.py does the formatting) -----------------------------------
@@ -541,26 +595,16 @@ class Trace:
     def __repr__(self) -> str:
         a = self._a()
         n = len(a.exchanges)
-        return f"<Trace: {len(self._records)} steps, {n} request cycle{'s' if n != 1 else ''}>"
+        records, steps = len(self._records), self.steps
+        where = f"{steps} steps" if steps == records else f"{steps} steps in {records} records"
+        return f"<Trace: {where}, {n} request cycle{'s' if n != 1 else ''}>"
 
 
-_SENT = PollRecord._fields.index("sent")
-assert PollRecord._fields[_SENT:_SENT + 3] == ("sent", "received", "body") and _SENT == 8
-assert len(PollRecord._fields) == 13
-
-
-def _without_bytes(r: PollRecord) -> PollRecord:
-    """``_with_bytes(r, b"", b"", b"")``, spelled out: past the cap this runs for every step."""
-    return tuple.__new__(PollRecord, (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
-                                      b"", b"", b"", r[11], r[12]))
-
-
-def _with_bytes(record: PollRecord, sent: bytes, received: bytes, body: bytes) -> PollRecord:
-    """A copy of ``record`` with other byte fields.  Records are immutable named tuples; building
-    the tuple directly is several times cheaper than ``_replace``, and past the cap this runs for
-    every step of a large download."""
-    return tuple.__new__(PollRecord, (*record[:_SENT], sent, received, body,
-                                      *record[_SENT + 3:]))
+# _on_step's parameters are PollRecord's fields, in order.
+assert PollRecord._fields == ("index", "op", "time", "started", "status_before", "status_after",
+                              "result", "cycle", "sent", "received", "body", "events",
+                              "error_message", "repeat")
+_REPEAT = 13
 
 
 def _upto(segments: list[Segment], k: int) -> list[Segment]:
