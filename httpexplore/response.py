@@ -153,8 +153,9 @@ def _receive_chunked(c: Cycle, parser: h11.Connection, reader: ChunkedReader, da
                 parser.receive_data(data[pos:end])
                 drain_events(c, parser, events)
                 pos = end
-                if reader._bytes_in_chunk:  # h11 parsed a chunk-size line ending at ``end``
-                    _check_line_end(c, _consumed(c, parser))
+                if reader._bytes_in_chunk:
+                    # h11 parsed a chunk-size line, which ended the window: at offset ``end``.
+                    _check_line_end(c, c.received_total - c.unfed)
                     fresh = True
             else:
                 return
