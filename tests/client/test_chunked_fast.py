@@ -60,6 +60,12 @@ SMALL = ["tiny", "tiny_ext_trailers"]
 LARGE = ["mixed", "frames_16k", "frames_64k", "chunk_64k_plus_1"]
 
 
+def shape(name: str) -> tuple[bytes, bytes]:
+    """(wire, body) of the response named in :data:`SHAPES`."""
+    sizes, ext, trailers = SHAPES[name]
+    return chunked(sizes, ext=ext, trailers=trailers)
+
+
 def reference(wire: bytes) -> tuple[bytes, list[str]]:
     """Body and trailers as plain h11 reads them from ``wire`` fed whole."""
     conn = h11.Connection(h11.CLIENT)
@@ -104,14 +110,13 @@ def deliver(wire: bytes, pieces: list[ScriptStep], *, chunk_size: int | None = N
             ) -> tuple[Outcome, list[PollRecord]]:
     records: list[PollRecord] = []
     out, _client, _t = exchange(pieces, on_poll=records.append, chunk_size=chunk_size)
-    assert b"".join(r.received for r in records) == wire[:sum(len(r.received)
-                                                              for r in records)]
+    received = b"".join(r.received for r in records)
+    assert received == wire[:len(received)], "the records carry the wire bytes"
     return out, records
 
 
 def check(name: str, pieces: list[ScriptStep], chunk_size: int | None = None) -> None:
-    sizes, ext, trailers = SHAPES[name]
-    wire, body = chunked(sizes, ext=ext, trailers=trailers)
+    wire, body = shape(name)
     out, records = deliver(wire, pieces, chunk_size=chunk_size)
     assert out.message == "" and out.final is S.CONNECTED
     assert out.statuses == [S.REQUESTING, S.BODY, S.CONNECTED]
@@ -143,7 +148,7 @@ def framing_offsets(wire: bytes) -> Iterator[int]:
 
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_whole_and_in_reads_of_many_sizes(name: str) -> None:
-    wire = chunked(*SHAPES[name][:1], ext=SHAPES[name][1], trailers=SHAPES[name][2])[0]
+    wire = shape(name)[0]
     check(name, [wire])  # the transport cuts it into read_chunk_size reads
     for size in (1000, 4097, 16 * KIB + 1, 40000):
         check(name, [wire[i:i + size] for i in range(0, len(wire), size)])
@@ -152,7 +157,7 @@ def test_whole_and_in_reads_of_many_sizes(name: str) -> None:
 
 @pytest.mark.parametrize("name", SMALL)
 def test_small_bodies_cut_at_every_byte_and_byte_by_byte(name: str) -> None:
-    wire = chunked(*SHAPES[name][:1], ext=SHAPES[name][1], trailers=SHAPES[name][2])[0]
+    wire = shape(name)[0]
     for cut in range(1, len(wire)):
         check(name, [wire[:cut], wire[cut:]])
         check(name, [wire[:cut], WOULD_BLOCK, wire[cut:]])
@@ -165,7 +170,7 @@ def test_small_bodies_cut_at_every_byte_and_byte_by_byte(name: str) -> None:
 
 @pytest.mark.parametrize("name", LARGE)
 def test_large_bodies_cut_near_every_framing_byte(name: str) -> None:
-    wire = chunked(*SHAPES[name][:1], ext=SHAPES[name][1], trailers=SHAPES[name][2])[0]
+    wire = shape(name)[0]
     for cut in sorted(set(framing_offsets(wire))):
         if 0 < cut < len(wire):
             check(name, [wire[:cut], wire[cut:]])
@@ -176,8 +181,7 @@ def test_h11_gets_every_framing_byte_and_no_payload(name: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """After the first read (fed whole), h11 is given exactly the bytes that are not chunk
     data, in order: the CRLFs, chunk-size lines, the last chunk and the trailers."""
-    sizes, ext, trailers = SHAPES[name]
-    wire, _body = chunked(sizes, ext=ext, trailers=trailers)
+    wire = shape(name)[0]
     fed: list[bytes] = []
     receive_data = h11.Connection.receive_data
 
@@ -199,8 +203,7 @@ def test_h11_gets_every_framing_byte_and_no_payload(name: str,
 
 
 def test_blocking_mode_reads_the_same_body() -> None:
-    sizes, ext, trailers = SHAPES["mixed"]
-    wire, body = chunked(sizes, ext=ext, trailers=trailers)
+    wire, body = shape("mixed")
     client, _t = scripted_client([wire[i:i + 5000] for i in range(0, len(wire), 5000)])
     records: list[PollRecord] = []
     client.on_poll(records.append)
