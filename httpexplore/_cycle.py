@@ -39,7 +39,8 @@ class Cycle:
                  "fast_remaining", "head_received", "head_start", "headers", "http_version",
                  "info", "interim", "keep_alive",
                  "last_rx", "method", "parser", "pending_error", "reason", "received_total",
-                 "response_code", "target", "trailers", "tunnel", "tx", "tx_offset", "used")
+                 "response_code", "target", "trailers", "tunnel", "tx", "tx_offset", "unfed",
+                 "used")
 
     def __init__(self) -> None:
         self.parser: h11.Connection | None = None
@@ -76,6 +77,7 @@ class Cycle:
         self.closing = False
         self.eof = False
         self.received_total = 0
+        self.unfed = 0  # bytes of the read being parsed that h11 has not been given yet
         self.pending_error = ""  # a failure to report once the buffered body is handed out
 
     def take(self, size: int, exact: bool = False) -> bytes:

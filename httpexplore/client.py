@@ -75,7 +75,7 @@ from .request import (
     split_header,
     unbracket,
 )
-from .response import drain_events, tunnel_answer
+from .response import receive, tunnel_answer
 from .status import ERROR_STATUSES, Input, Method, ResponseCode, Status, next_status
 from .tls import TLSOptions
 from .transport import Phase, SocketTransport, Transport
@@ -740,8 +740,7 @@ class HTTPClient:
                 # type ConnectionClosed" (nothing received) or "peer unexpectedly closed".
                 return self._broken(head_cut_short_message(c.received_total))
         try:
-            parser.receive_data(data)
-            drain_events(c, parser, self._step_events if self._subscribers else None)
+            receive(c, parser, data, self._step_events if self._subscribers else None)
         except h11.RemoteProtocolError as exc:
             if c.enter_body:  # the head arrived before the failure
                 self._enter_body()

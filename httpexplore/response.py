@@ -9,6 +9,11 @@ trailers.  The framing decisions of RFC 9112 §6.3 are made once, when the final
 (:func:`_on_head`): does the response have a body, is it chunked, how long is it, does the
 connection close after it?
 
+Chunk payload is the exception (issue #8): it is not framing, so :func:`receive` counts it
+without h11 once h11 has parsed the chunk-size line, and gives h11 every other byte (see
+:func:`_receive_chunked`).  The events, the body and h11's own state come out as if h11 had
+been fed the whole read.
+
 A few checks are added to h11's: the size limit of a *complete* head, chunk-size line or
 trailer section (h11 limits only incomplete ones, so its verdict depended on how the bytes were
 split into reads), and the HTTP version (1.x only; no Transfer-Encoding in HTTP/1.0).  A
@@ -26,12 +31,13 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 import h11
+from h11._readers import ChunkedReader
 
 from ._cycle import MAX_HEAD, Cycle
 from .errors import FailureKind, TransportError, explain_protocol_error
 from .records import EventInfo
 
-__all__ = ["drain_events", "head_detail", "latin1", "tunnel_answer", "unparsed"]
+__all__ = ["drain_events", "head_detail", "latin1", "receive", "tunnel_answer", "unparsed"]
 
 _NO_BODY_CODES = (204, 304)
 
@@ -49,6 +55,13 @@ def unparsed(parser: h11.Connection) -> int:
     return len(parser._receive_buffer)
 
 
+def _consumed(c: Cycle, parser: h11.Connection) -> int:
+    """Response offset of the first byte h11 has not consumed yet: what arrived, less what h11
+    holds unparsed and what the current read has not given it yet (``c.unfed``).  Payload
+    counted by :func:`_receive_chunked` is consumed."""
+    return c.received_total - c.unfed - unparsed(parser)
+
+
 def head_detail(event: h11.Response | h11.InformationalResponse) -> dict[str, Any]:
     """A response head as the JSON-able detail of its :class:`~httpexplore.records.EventInfo`."""
     return {"status_code": event.status_code, "reason": latin1(event.reason),
@@ -59,6 +72,98 @@ def head_detail(event: h11.Response | h11.InformationalResponse) -> dict[str, An
 def _note(events: Events, kind: str, **detail: Any) -> None:
     if events is not None:
         events.append(EventInfo(kind=kind, detail=detail))
+
+
+def receive(c: Cycle, parser: h11.Connection, data: bytes, events: Events) -> None:
+    """Feed one read (``b""`` = end of stream) and apply h11's events to ``c`` (raises
+    RemoteProtocolError).  Inside a chunked body the payload is counted here rather than
+    parsed by h11 (:func:`_receive_chunked`); everything else goes to h11 whole."""
+    reader = parser._reader
+    if data and type(reader) is ChunkedReader and not reader._reading_trailer:
+        _receive_chunked(c, parser, reader, data, events)
+    else:
+        parser.receive_data(data)
+        drain_events(c, parser, events)
+
+
+def _receive_chunked(c: Cycle, parser: h11.Connection, reader: ChunkedReader, data: bytes,
+                     events: Events) -> None:
+    """One read of a chunked body: the payload is counted here, the framing parsed by h11.
+
+    h11's ``ChunkedReader`` (``h11/_readers.py`` 0.16; pyproject pins h11 below 0.17) keeps
+    what is left of the current chunk in ``_bytes_in_chunk``, the CRLF still expected after
+    the chunk data in ``_bytes_to_discard`` and ``_reading_trailer`` after the last chunk.
+    While it is inside a chunk's data with nothing unparsed, the next ``_bytes_in_chunk`` bytes
+    are payload whatever they contain: they are taken here and the count is lowered, which is
+    all a ``Data`` event would have done (h11's state machine keeps SEND_BODY for it).  When a
+    chunk's last byte is taken, the reader is moved on with the very statement h11 runs after
+    the last byte of a chunk (``_bytes_to_discard = b"\r\n"``), so h11 itself checks the CRLF
+    that must follow (RFC 9112 §7.1) when it is fed, with its own message if it is missing.
+    (Leaving the last byte to h11 would do the same at the cost of one h11 event per chunk.)
+
+    Every other byte goes to h11, in order, in windows that end at the first LF after the CRLF
+    still to discard.  A chunk-size line ends at a CRLF, so h11 stops at the end of the line
+    (extensions included), exactly as if the read had been cut there, and is never given
+    payload; cutting reads changes nothing h11 decides (tests/robustness cut every malformed
+    response at every byte).  The last chunk, the trailer section and anything after them
+    are given to h11 in one piece.  The size limit of each chunk-size line is checked as
+    soon as h11 has parsed it, wherever the read ends.
+
+    Records: h11 makes no ``Data`` event here, so one is made per chunk piece of this read,
+    with the flags h11 would have given for the read (``chunk_start`` when the chunk-size line
+    ended in this read, ``chunk_end`` when the piece ends the chunk).  The body: the payload of
+    the read becomes one piece, copied once (not at all when the read is all payload), added
+    in ``finally`` so that what came before a framing error is still handed out.
+    """
+    n = len(data)
+    buffered = parser._receive_buffer
+    view = memoryview(data)
+    pieces: list[memoryview] = []
+    taken = 0
+    pos = 0
+    fresh = False  # the next piece starts a chunk whose size line ended in this read
+    try:
+        while True:
+            left = reader._bytes_in_chunk
+            # (h11's reader hands out all it holds before it waits inside chunk data, so the
+            # buffer is empty then; while _bytes_in_chunk > 0, _bytes_to_discard is empty
+            # and no trailer is being read.)
+            if left and pos < n and not len(buffered):
+                end = pos + left if pos + left < n else n
+                pieces.append(view[pos:end])
+                size = end - pos
+                taken += size
+                left -= size
+                reader._bytes_in_chunk = left
+                if not left:
+                    reader._bytes_to_discard = b"\r\n"  # h11's own end-of-chunk step
+                    c.head_start = c.received_total - (n - end) + 2  # the next size line
+                if events is not None:
+                    events.append(EventInfo("Data", {"length": size, "chunk_start": fresh,
+                                                     "chunk_end": not left}))
+                fresh = False
+                pos = end
+            elif pos < n:
+                if reader._reading_trailer:
+                    end = n
+                else:
+                    lf = data.find(b"\n", pos + len(reader._bytes_to_discard))
+                    end = n if lf < 0 else lf + 1
+                c.unfed = n - end
+                parser.receive_data(data[pos:end])
+                drain_events(c, parser, events)
+                pos = end
+                if reader._bytes_in_chunk:
+                    # h11 parsed a chunk-size line, which ended the window: at offset ``end``.
+                    _check_line_end(c, c.received_total - c.unfed)
+                    fresh = True
+            else:
+                return
+    finally:
+        c.unfed = 0
+        if taken:
+            c.body.append(data if taken == n else b"".join(pieces))
+            c.body_buffered += taken
 
 
 def drain_events(c: Cycle, parser: h11.Connection, events: Events) -> None:
@@ -104,7 +209,7 @@ def _check_head_size(c: Cycle, parser: h11.Connection) -> None:
     boundaries.  Complete heads are measured here, with h11's own words for the refusal.
     ``c.head_start`` is where the element being measured began (response offset).
     """
-    end = c.received_total - unparsed(parser)
+    end = _consumed(c, parser)
     size, c.head_start = end - c.head_start, end
     if size > MAX_HEAD:
         raise h11.RemoteProtocolError("Receive buffer too long")
@@ -113,13 +218,18 @@ def _check_head_size(c: Cycle, parser: h11.Connection) -> None:
 def _check_line_size(c: Cycle, parser: h11.Connection, event: h11.Data | None) -> None:
     """The same limit for a chunk-size line (``event`` starts a chunk) and for the last-chunk
     line plus the trailer section (``event`` is None, at the end of the message)."""
-    end = c.received_total - unparsed(parser)
+    end = _consumed(c, parser)
     if event is None or event.chunk_start:
-        line_end = end - (len(event.data) if event is not None else 0)
-        if line_end - c.head_start > MAX_HEAD:
-            raise h11.RemoteProtocolError("Receive buffer too long")
+        _check_line_end(c, end - (len(event.data) if event is not None else 0))
     if event is not None and event.chunk_end:
         c.head_start = end + 2  # the CRLF after the data; then the next chunk-size line
+
+
+def _check_line_end(c: Cycle, line_end: int) -> None:
+    """Refuse a chunk-size line (or last chunk and trailers) that began at ``c.head_start``
+    and ended at response offset ``line_end`` when it is larger than ``MAX_HEAD``."""
+    if line_end - c.head_start > MAX_HEAD:
+        raise h11.RemoteProtocolError("Receive buffer too long")
 
 
 def _on_switch(c: Cycle, event: h11.InformationalResponse, events: Events) -> None:
