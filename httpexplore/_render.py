@@ -81,7 +81,31 @@ def printable(text: str | bytes, *, keep: str = "") -> str:
         text = decode(text)
     if text.isascii() and text.isprintable():
         return text  # the common case: nothing to do
-    return "".join(ch if (ch in keep or not _is_hidden(ch)) else _escape_char(ch) for ch in text)
+    table = _TABLES.get(keep)
+    if table is None:
+        table = _TABLES[keep] = _Escapes(keep)
+    return text.translate(table)
+
+
+class _Escapes(dict[int, str]):
+    """``str.translate`` table for :func:`printable`: code point → itself or its escape,
+    worked out on first sight and cached (BMP only, so at most 65,536 entries per ``keep``).
+    Translating in C is about ten times faster than a Python loop over characters, which
+    matters for a binary body or wire view of 64 KiB."""
+
+    def __init__(self, keep: str) -> None:
+        super().__init__()
+        self.keep = keep
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = ch if (ch in self.keep or not _is_hidden(ch)) else _escape_char(ch)
+        if code < 0x10000:
+            self[code] = out
+        return out
+
+
+_TABLES: dict[str, _Escapes] = {}
 
 
 def escape_html(text: str | bytes, *, keep: str = "") -> str:

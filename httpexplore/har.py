@@ -204,7 +204,8 @@ def _extra(trace: Trace, ex: Exchange, raw_bytes: bool) -> dict[str, Any]:
                    "after": row.status_after.name, "result": row.result.name,
                    "sent": row.sent, "received": row.received, "body": row.body,
                    "events": list(row.events), "startMs": row.start_ms,
-                   "durationMs": row.duration_ms, "repeat": row.repeat} for row in (rows[i] for i in ex.records)],
+                   "durationMs": row.duration_ms, "repeat": row.repeat}
+                  for row in (rows[i] for i in ex.records)],
     }
     if raw_bytes:
         extra["sent"] = base64.b64encode(b"".join(s.data for s in ex.sent_segments)).decode()

@@ -3,10 +3,11 @@
 Theory of operation
 -------------------
 The client never imports the recorder.  Instead, after each public step (``connect_to_host``,
-``request``, ``poll``, ``read_response_body_chunk``, ``close``) it builds one immutable
-:class:`PollRecord` and hands it to every subscriber, except that runs of *quiet* steps (nothing
-happened) are folded into one record that counts them (``PollRecord.repeat``), delivered when
-the run ends or when the recorder is read (``HTTPClient.flush_records``).  The recorder (``trace.py``) keeps them;
+``request``, ``poll``, ``read_response_body_chunk``, ``close``) it hands one immutable
+:class:`PollRecord` to every ``on_poll`` subscriber (``on_step`` subscribers get its fields as
+arguments, with no object built).  Runs of *quiet* steps (nothing happened) are folded into
+one record that counts them (``PollRecord.repeat``), delivered when the run ends or when the
+recorder is read (``HTTPClient.flush_records``).  The recorder (``trace.py``) keeps the records;
 the inspector reads the recorder.  Everything a learner may want to know about a step is here:
 the status before and after, the return code, the exact bytes written and read, what the
 parser (h11) made of them, and the error message, if any.

@@ -549,7 +549,8 @@ class Trace:
         for pos in ex.records:
             if pos > k:
                 break
-            view.add(pos, _new_record(PollRecord, self._records[pos]), self._omitted.get(pos, _NOTHING_OMITTED))
+            view.add(pos, _new_record(PollRecord, self._records[pos]),
+                     self._omitted.get(pos, _NOTHING_OMITTED))
         return view
 
     # -- exports and display (har.py does the formatting) -----------------------------------

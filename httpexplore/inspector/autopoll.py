@@ -6,9 +6,19 @@ Theory of operation
 ``read_response_body_chunk()`` in BODY, like the tutorial's loop) until the client no longer has
 anything to wait for.  It never blocks: between steps it ``await``\\ s, so in Jupyter, where
 ipykernel runs an asyncio loop, other cells and widget clicks are served while it runs.  It yields
-after every step when an interval is set, after a step that moved no byte (a short sleep instead
-of spinning), and otherwise at least every :data:`SLICE` seconds.  No thread is involved: widgets
-are only touched from the loop's thread.
+after every step when an interval is set, after a step that moved no byte, and otherwise at least
+every :data:`SLICE` seconds.  No thread is involved: widgets are only touched from the loop's
+thread.
+
+**Waiting for bytes.**  A step that moved no byte usually means the loop has outrun the server.
+Sleeping a fixed time then wastes most of it (the bytes often arrive microseconds later), and
+spinning would burn a CPU.  So auto-poll asks the loop to watch the client's socket
+(``loop.add_reader``) and resumes as soon as it is readable, or after :data:`IDLE_WAIT` at the
+latest: connecting, TLS and sending wait for other things than readability, and the client
+checks its timeouts only when polled.  Without a socket (a scripted transport) it just sleeps
+:data:`IDLE_WAIT`.  If the socket is readable yet the next step still moves nothing, readability
+is not trusted again until a step moves bytes, so a socket that stays readable cannot make the
+loop spin.
 
 **Throttling.**  A poll can take microseconds; re-rendering the views and sending them to the
 browser takes milliseconds.  :class:`Throttle` coalesces refresh requests: the first request after
@@ -26,11 +36,12 @@ import asyncio
 import time
 from collections.abc import Callable
 
-__all__ = ["IDLE_WAIT", "SLICE", "Throttle", "auto_poll", "running_loop"]
+__all__ = ["IDLE_WAIT", "SLICE", "Throttle", "auto_poll", "running_loop", "wait_readable"]
 
 #: Longest run of steps without yielding to the event loop, in seconds.
 SLICE = 0.02
-#: Sleep after a step that moved no byte (the server has not answered yet), in seconds.
+#: Longest wait after a step that moved no byte (the server has not answered yet), in seconds;
+#: a readable socket ends it sooner.
 IDLE_WAIT = 0.001
 
 
@@ -62,12 +73,19 @@ class Throttle:
         self._clock = clock
         self._next = float("-inf")  # earliest time of the next refresh
         self._timer: asyncio.TimerHandle | None = None
+        self._refreshing = False
         self.dirty = False
         #: Refreshes performed so far.
         self.count = 0
 
     def request(self) -> None:
-        """Something changed: refresh now if the last refresh is old enough, else later."""
+        """Something changed: refresh now if the last refresh is old enough, else later.
+
+        A request made by the refresh itself is dropped: it reports a change the refresh is
+        drawing (reading the recorder delivers the client's folded quiet steps).
+        """
+        if self._refreshing:
+            return
         self.dirty = True
         wait = self._next - self._clock()
         if wait <= 0:
@@ -87,23 +105,56 @@ class Throttle:
         if not self.dirty:
             return
         self.dirty = False
+        self.cancel()  # this refresh replaces the pending one (which would come too soon after)
         start = self._clock()
         self.count += 1
+        self._refreshing = True
         try:
             self._refresh()
         finally:
+            self._refreshing = False
             end = self._clock()
             self._next = max(start + self.interval, end + 4 * (end - start))
 
     def cancel(self) -> None:
-        """Drop a pending timer (the views are being closed)."""
+        """Drop a pending timer (a refresh happens now, or the views are being closed)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
 
+async def wait_readable(fd: int | None, timeout: float) -> bool:
+    """Wait until ``fd`` is readable or ``timeout`` seconds have passed, without blocking the loop.
+
+    Returns True when the wait ended because ``fd`` became readable.  With ``fd`` None, or on a
+    loop that cannot watch file descriptors (Windows' proactor loop), it sleeps ``timeout``.
+    """
+    loop = asyncio.get_running_loop()
+    if fd is None:
+        await asyncio.sleep(timeout)
+        return False
+    woken: asyncio.Future[bool] = loop.create_future()
+
+    def wake(readable: bool) -> None:
+        if not woken.done():
+            woken.set_result(readable)
+
+    try:
+        loop.add_reader(fd, wake, True)
+    except (NotImplementedError, OSError, ValueError):
+        await asyncio.sleep(timeout)
+        return False
+    timer = loop.call_later(timeout, wake, False)
+    try:
+        return await woken
+    finally:
+        timer.cancel()
+        loop.remove_reader(fd)
+
+
 async def auto_poll(step: Callable[[], bool], active: Callable[[], bool],
-                    interval: Callable[[], float]) -> int:
+                    interval: Callable[[], float],
+                    readable: Callable[[], int | None] = lambda: None) -> int:
     """Run ``step`` while ``active()``; return the number of steps.
 
     Parameters
@@ -115,17 +166,24 @@ async def auto_poll(step: Callable[[], bool], active: Callable[[], bool],
     interval:
         Seconds to wait between steps (read before each wait, so a slider can change it); 0
         runs steps back to back, yielding to the loop every :data:`SLICE` seconds.
+    readable:
+        The file descriptor whose readability ends the wait after a step that moved nothing
+        (the client's socket), or None to just sleep :data:`IDLE_WAIT`.
     """
     steps = 0
+    trust = True  # False from a wake-up by readability until a step moves bytes again
     slice_start = time.monotonic()
     while active():
         progressed = step()
         steps += 1
         pause = interval()
+        if progressed:
+            trust = True
         if pause > 0:
             await asyncio.sleep(pause)
         elif not progressed:
-            await asyncio.sleep(IDLE_WAIT)
+            if await wait_readable(readable() if trust else None, IDLE_WAIT):
+                trust = False
         elif time.monotonic() - slice_start >= SLICE:
             await asyncio.sleep(0)
         else:

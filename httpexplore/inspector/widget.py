@@ -4,11 +4,12 @@ time and shows what every step did.
 Theory of operation
 -------------------
 The inspector only *calls the client* (its buttons) and *reads the recorder* (its views).  It
-subscribes to ``client.on_poll`` after the client's :class:`~httpexplore.trace.Trace`, so when a
-step is announced the trace already holds it, whoever made the step: a button, auto-poll, or
-``client.poll()`` typed in another cell.  The subscriber does almost nothing (it keeps the last
-KiB of the body and asks the :class:`~.autopoll.Throttle` for a refresh); a refresh asks the
-trace for ``state_at(k)`` and turns it into strings with :mod:`.views` and :mod:`.diagram`.
+subscribes to ``client.on_step`` (the cheap form of ``on_poll``) after the client's
+:class:`~httpexplore.trace.Trace`, so when a step is announced the trace already holds it,
+whoever made the step: a button, auto-poll, or ``client.poll()`` typed in another cell.  The
+subscriber does almost nothing (it keeps the last KiB of the body and asks the
+:class:`~.autopoll.Throttle` for a refresh); a refresh asks the trace for ``state_at(k)`` and
+turns it into strings with :mod:`.views` and :mod:`.diagram`.
 
 Because records are immutable and the trace can rebuild the state after any step, the history
 slider is just "which ``k`` to render".  While the slider sits at its end it follows new steps;
@@ -65,7 +66,7 @@ import ipywidgets as widgets
 from .._render import escape_html, printable
 from ..client import HTTPClient
 from ..errors import Error
-from ..records import PollRecord
+from ..records import CycleInfo, EventInfo
 from ..status import Method, Status
 from ..tls import TLSOptions
 from ..trace import Trace, TraceState
@@ -149,7 +150,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self._tail = b""            # last TAIL_BYTES of the current body (the trace keeps the head)
         self._tail_key: tuple[int, int] | None = None
         self._refusals: dict[int, str] = {}  # position -> message of a refused call
-        self._polls = sum(1 for row in trace.timeline if row.op == "poll")  # for __repr__
+        self._polls = sum(row.repeat for row in trace.timeline if row.op == "poll")  # for __repr__
         self._moved = 0             # bytes moved by steps (auto-poll's progress test)
         self._task: asyncio.Task[int] | None = None
         self._auto_running = False
@@ -157,7 +158,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self._diagram_key: tuple[object, ...] | None = None
         self._throttle = Throttle(self._render, refresh_interval)
         self._wire_events()
-        client.on_poll(self._on_record)
+        client.on_step(self._on_step)
         self.refresh()
 
     # ------------------------------------------------------------------ construction -----
@@ -335,6 +336,9 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         try:
             return call()
         finally:
+            # A quiet step may be folded into a run the client delivers later (PollRecord.repeat);
+            # a button shows its step at once.
+            self.client.flush_records()
             self._throttle.flush()
 
     # ------------------------------------------------------------------ auto-poll --------
@@ -349,7 +353,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self._update_buttons()
         try:
             return await auto_poll(self._auto_step, self._auto_active,
-                                   lambda: float(self.interval_slider.value))
+                                   lambda: float(self.interval_slider.value), self._auto_socket)
         finally:
             self._auto_running = False
             self._task = None
@@ -385,6 +389,22 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
     def _auto_active(self) -> bool:
         return not self._auto_stop and self.client.get_status() in _WAITING
 
+    def _auto_socket(self) -> int | None:
+        """The file descriptor the next bytes will arrive on, while waiting for an answer; else
+        None (auto-poll then sleeps a moment instead of watching the socket)."""
+        if self.client.get_status() not in (Status.REQUESTING, Status.BODY):
+            return None
+        # The client never needs to publish its socket, so this reads the socket transport's
+        # private attribute; a scripted transport has no socket.
+        sock = getattr(getattr(self.client, "_transport", None), "_sock", None)
+        if sock is None:
+            return None
+        try:
+            fd: int = sock.fileno()
+        except OSError:
+            return None
+        return fd if fd >= 0 else None
+
     def _auto_step(self) -> bool:
         client = self.client
         before = (self._moved, client.get_status())
@@ -415,20 +435,24 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
             self._quiet = quiet
 
     # ------------------------------------------------------------------ recording --------
-    def _on_record(self, record: PollRecord) -> None:
-        # Hot path: runs after every step of the client.  Keep it O(1).
-        if record.body:
-            key = (record.cycle.connection, record.cycle.cycle)
+    def _on_step(self, index: int, op: str, end: float, started: float, before: Status,
+                 after: Status, result: Error, cycle: CycleInfo, sent: bytes, received: bytes,
+                 body: bytes, events: tuple[EventInfo, ...], message: str, repeat: int) -> None:
+        # Hot path: runs after every step of the client (twice per 64 KiB of a download), so it
+        # takes the record's fields as arguments (HTTPClient.on_step: no object is built), does
+        # O(1) work, touches no widget and leaves the refresh to the throttle.
+        if body:
+            key = (cycle.connection, cycle.cycle)
             if key != self._tail_key:
                 self._tail, self._tail_key = b"", key
-            self._tail = (self._tail + record.body[-views.TAIL_BYTES:])[-views.TAIL_BYTES:]
-        if record.result is not Error.OK and not record.error_message \
-                and record.op in _CALLER_OPS:
+            keep = views.TAIL_BYTES
+            self._tail = body[-keep:] if len(body) >= keep else (self._tail + body)[-keep:]
+        if result is not Error.OK and not message and op in _CALLER_OPS:
             # A refused call (bad URL, wrong status): the message is on the client only.
             self._refusals[len(self.trace) - 1] = self.client.error_message
-        if record.op == "poll":
-            self._polls += 1
-        self._moved += len(record.sent) + len(record.received) + len(record.body)
+        if op == "poll":
+            self._polls += repeat
+        self._moved += len(sent) + len(received) + len(body)
         self._throttle.request()
 
     @property
@@ -612,7 +636,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         pos, state = self._state()
         if state is None or pos is None:
             return f"status: {views.status_text(self.client.get_status())}\nsteps: 0"
-        polls = sum(1 for r in self.trace.timeline[self._base:pos + 1] if r.op == "poll")
+        polls = sum(r.repeat for r in self.trace.timeline[self._base:pos + 1] if r.op == "poll")
         return views.snapshot_text(state, step=pos - self._base, last=self.steps - 1,
                                    polls=polls, target=self.trace.records[pos].cycle.target,
                                    message=self._refusals.get(pos, state.error_message))
@@ -626,7 +650,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         if client is not None:
             self.stop_auto_poll()
             self._throttle.cancel()
-            client.off_poll(self._on_record)
+            client.off_step(self._on_step)
             for child in self._descendants():
                 child.close()
         super().close()

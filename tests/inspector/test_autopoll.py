@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -13,8 +14,9 @@ import pytest
 
 from httpexplore import HTTPClient, Status
 from httpexplore.demo import DemoServer
-from httpexplore.inspector import Inspector
-from httpexplore.inspector.autopoll import Throttle
+from httpexplore.inspector import Inspector, autopoll
+from httpexplore.inspector.autopoll import Throttle, auto_poll, wait_readable
+from httpexplore.transport import WOULD_BLOCK, ScriptedTransport
 
 
 def ready(insp: Inspector, path: str) -> None:
@@ -152,6 +154,106 @@ def test_64_mib_download_is_throttled(demo: DemoServer,
         assert f"… {size - 5120} bytes not shown …" in hex_lines
     finally:
         insp.close()
+
+
+def test_auto_poll_wakes_when_the_socket_becomes_readable(
+        demo: DemoServer, make_inspector: Callable[..., Inspector],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only readability can end a wait this long: each chunk comes 0.15 s after the previous.
+    monkeypatch.setattr(autopoll, "IDLE_WAIT", 3.0)
+    insp = make_inspector(url=f"http://{demo.host}:{demo.port}/")
+    ready(insp, "/chunked?chunks=3&size=10&delay=0.15")
+    started = time.monotonic()
+    steps = asyncio.run(insp.run_auto_poll())
+    assert time.monotonic() - started < 2.5
+    assert insp.client.get_status() is Status.CONNECTED and insp.body_count.value == "30 bytes"
+    assert steps < 40  # woken by the bytes, not polling in a loop
+
+
+def test_auto_poll_with_a_scripted_transport_sleeps_between_idle_steps(
+        make_inspector: Callable[..., Inspector]) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n"
+    transport = ScriptedTransport([head + b"abc", WOULD_BLOCK, WOULD_BLOCK, b"def"])
+    insp = make_inspector(HTTPClient(transport_factory=lambda: transport),
+                          url="http://192.0.2.1/")
+    insp.connect()
+    while insp.client.get_status() is not Status.CONNECTED:
+        insp.poll()
+    assert insp.request() == 0
+    started = time.monotonic()
+    asyncio.run(insp.run_auto_poll())  # no socket to watch: short sleeps instead
+    assert time.monotonic() - started >= autopoll.IDLE_WAIT
+    assert insp.client.get_status() is Status.CONNECTED and insp.body_count.value == "6 bytes"
+
+
+def test_wait_readable_returns_when_bytes_arrive_or_the_time_is_up() -> None:
+    async def main(a: socket.socket, b: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        assert await wait_readable(a.fileno(), 0.02) is False  # nothing came
+        assert time.monotonic() - started >= 0.02
+        loop.call_later(0.05, b.send, b"x")
+        started = time.monotonic()
+        assert await wait_readable(a.fileno(), 3.0) is True
+        assert time.monotonic() - started < 2
+        assert not loop.remove_reader(a.fileno())  # the socket is no longer watched
+        assert await wait_readable(None, 0.001) is False  # no socket: a plain sleep
+
+    a, b = socket.socketpair()
+    with a, b:
+        a.setblocking(False)
+        asyncio.run(main(a, b))
+
+
+def test_a_socket_that_stays_readable_does_not_make_auto_poll_spin() -> None:
+    watched: list[int] = []
+
+    async def main(fd: int) -> int:
+        def readable() -> int:
+            watched.append(fd)
+            return fd
+        left = iter(range(10))
+        return await auto_poll(lambda: False, lambda: next(left, None) is not None,
+                               lambda: 0.0, readable)
+
+    a, b = socket.socketpair()
+    with a, b:
+        b.send(b"never read")
+        started = time.monotonic()
+        assert asyncio.run(main(a.fileno())) == 10
+    # Readable, yet the next step moved nothing: plain sleeps until a step moves bytes again.
+    assert len(watched) == 1
+    assert time.monotonic() - started >= 9 * autopoll.IDLE_WAIT
+
+
+def test_a_refresh_cancels_the_pending_timer() -> None:
+    calls: list[float] = []
+    throttle = Throttle(lambda: calls.append(time.monotonic()), 0.05)
+
+    async def main() -> None:
+        throttle.request()  # at once
+        throttle.request()  # too soon: a timer takes it
+        time.sleep(0.06)  # the loop is busy past the timer's time...
+        throttle.request()  # ...and this step refreshes at once
+        throttle.request()  # dirty again: must wait a full interval, not for the old timer
+        await asyncio.sleep(0.01)
+        assert len(calls) == 2
+        await asyncio.sleep(0.1)
+
+    asyncio.run(main())
+    assert len(calls) == 3 and calls[2] - calls[1] >= 0.05 - 1e-3
+
+
+def test_a_request_made_while_refreshing_is_drawn_by_that_refresh() -> None:
+    calls: list[int] = []
+
+    def refresh() -> None:
+        calls.append(1)
+        throttle.request()  # as when reading the recorder delivers a folded quiet step
+
+    throttle = Throttle(refresh, 0.0)  # no interval: any other request refreshes at once
+    throttle.request()
+    assert calls == [1] and not throttle.dirty
 
 
 def test_throttle_coalesces_bursts() -> None:
