@@ -68,7 +68,8 @@ class InterimResponse:
 
 
 class TimelineRow(NamedTuple):
-    """One step, summarised: sizes count bytes on the wire, kept or not.
+    """One record (one step, or a folded run of ``repeat`` quiet steps), summarised: sizes
+    count bytes on the wire, kept or not.
 
     ``start_ms`` is measured from the start of the trace; ``events`` are event kinds.  A named
     tuple (immutable) because one is built for every step.

@@ -9,6 +9,15 @@ cycles, labelling bytes (:mod:`httpexplore.annotate`), timings — is worked out
 time a question is asked, and incrementally: each record is analysed once, however often the
 trace is queried.
 
+**Quiet steps are folded.**  A step where nothing happened (a ``poll()`` while the server has
+not answered yet: nothing written, read or handed out, no event, status unchanged) is recorded
+once; the identical quiet steps that follow are counted into one record whose
+``PollRecord.repeat`` says how many steps it stands for (see :mod:`httpexplore.records`).
+``len(trace)`` and the positions ``k`` count records, :attr:`Trace.steps` counts steps.  A
+million idle polls therefore cost two records, and recording them costs almost nothing.  The
+client delivers a run when it ends; every question asked of the trace first takes the run
+still open (``HTTPClient.flush_records``), so answers are never behind.
+
 **Bounded memory.**  Each request cycle (and each connection's set-up) may keep at most
 ``max_bytes_per_cycle`` bytes of ``sent + received + body``, and the whole trace at most
 ``max_bytes_total``.  Past that, records are stored with
@@ -48,7 +57,7 @@ the end).  Fields:
                          (at most ``preview_bytes``); ``body_complete``: the body's end was seen
 ``sent``, ``received``   :class:`~httpexplore.annotate.Segment` tuples of the current cycle (or
                          set-up) up to step ``k``; ``sent_size``/``received_size`` their wire totals
-``timeline``             a read-only sequence of :class:`TimelineRow`, one per step ``0..k``
+``timeline``             a read-only sequence of :class:`TimelineRow`, one per record ``0..k``
 ``path``                 the statuses the current connection went through up to ``k``, in order
 ======================== ==========================================================================
 
