@@ -186,6 +186,7 @@ class HTTPClient:
         self._step_events: list[EventInfo] = []
         # Folding quiet steps (see PollRecord.repeat): what the last emitted record was, when it
         # was quiet (its op is None otherwise), and the run folded since, not yet delivered.
+        self._folding = True
         self._quiet_op: str | None = None
         self._quiet_status = Status.DISCONNECTED
         self._quiet_info: CycleInfo | None = None
@@ -205,7 +206,8 @@ class HTTPClient:
 
         Quiet steps (nothing happened: see ``PollRecord.repeat``) that repeat the previous
         record are folded into one record, delivered when a step that is not such a repeat
-        comes, or on :meth:`flush_records`: every step is still accounted for, in order.
+        comes, or on :meth:`flush_records`: every step is still accounted for, in order
+        (:attr:`fold_quiet_steps` = False turns this off).
         """
         def step(*fields: Any) -> None:
             callback(_new_record(PollRecord, fields))
@@ -225,6 +227,7 @@ class HTTPClient:
         arguments, in :class:`~httpexplore.records.PollRecord`'s field order, and no object is
         built for the call: the cheap form, for recorders (it runs on every step of a
         download)."""
+        self.flush_records()  # a run folded before now is not the new subscriber's
         self._subscribers = (*self._subscribers, callback)
 
     def off_step(self, callback: StepCallback) -> None:
@@ -247,6 +250,18 @@ class HTTPClient:
         for callback in self._subscribers:
             callback(index, op, end, started, status, status, _OK, info, b"", b"", b"", (), "",
                      n)
+
+    @property
+    def fold_quiet_steps(self) -> bool:
+        """Fold runs of identical quiet steps into one record (``PollRecord.repeat``; default
+        True).  False gives one record per step, SPEC §3 read literally: a million idle polls
+        then make a million records, and recording each costs about as much as the poll."""
+        return self._folding
+
+    @fold_quiet_steps.setter
+    def fold_quiet_steps(self, value: bool) -> None:
+        self.flush_records()
+        self._folding, self._quiet_op = bool(value), None
 
     # ------------------------------------------------------------------ properties -------
     @property
@@ -1048,7 +1063,8 @@ class HTTPClient:
                 callback(index, op, end, started, before, status, result, info, sent_bytes,
                          received_bytes, body, event_tuple, message, 1)
         else:  # quiet: the next identical steps fold into one record (PollRecord.repeat)
-            self._quiet_op, self._quiet_status, self._quiet_info = op, status, info
+            if self._folding:
+                self._quiet_op, self._quiet_status, self._quiet_info = op, status, info
             for callback in self._subscribers:
                 callback(index, op, end, started, before, status, result, info, b"", b"", b"",
                          (), "", 1)
