@@ -23,8 +23,9 @@ still open (``HTTPClient.flush_records``), so answers are never behind.
 ``max_bytes_total``.  Past that, records are stored with
 their byte fields cut short; :meth:`Trace.omitted` says how many bytes of each were not kept, all
 totals still count them, and the byte annotation shows them as ``omitted`` segments.  A record
-under the cap is stored as is (no copy); a record over it is replaced by a copy with shortened
-bytes, so a 1 GiB download costs 4 MiB of byte log, not 2 GiB.
+is stored as a plain tuple of its fields (``trace.records`` builds the ``PollRecord`` objects on
+access); under the cap its byte objects are the client's own (no copy), over it they are cut
+short, so a 1 GiB download costs 4 MiB of byte log, not 2 GiB.
 
 **Timings** come from the steps' ``started``/``time`` stamps, so their resolution is the step: a
 poll-driven client learns that a byte arrived when a ``poll()`` reads it, not when the packet
