@@ -275,7 +275,7 @@ class Exchange:
         if record.body:
             self._body.append(record.body)
         self.body_size += len(record.body) + omitted[2]
-        if record.cycle.peer is not None:
+        if self.peer is None and record.cycle.peer is not None:  # one connection per cycle
             self.peer = tuple(record.cycle.peer)  # type: ignore[assignment]
         for event in record.events:
             self._event(event.kind, event.detail)

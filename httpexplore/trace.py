@@ -110,6 +110,7 @@ DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 #: Bytes of byte log kept over a whole trace, by default.
 DEFAULT_MAX_TOTAL = 8 * 1024 * 1024
 _CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
+_ROUTINE_OPS = ("poll", "read_response_body_chunk")
 #: A record's fields as stored: a plain tuple in PollRecord's field order.
 _Fields = tuple[Any, ...]
 # tuple.__new__ with the fields in order builds a PollRecord without its Python-level __new__.
@@ -179,6 +180,7 @@ class _Analysis:
         self.seen: dict[tuple[int, str], int] = {}
         self.rows: list[TimelineRow] = []
         self.errors: list[str] = []
+        self.last_info: object = None  # the CycleInfo of the last step analysed in full
 
     def run(self, records: list[_Fields], omitted: dict[int, tuple[int, int, int]]) -> None:
         for pos in range(self.done, len(records)):
@@ -188,6 +190,20 @@ class _Analysis:
 
     def _one(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> None:
         c = record.cycle
+        if (c is self.last_info and record.status_before is record.status_after
+                and not record.events and not record.error_message
+                and record.op in _ROUTINE_OPS and record.result is Error.OK):
+            # The routine body or idle step (most of a download): the same cycle object as the
+            # step before, so the same owner, connection and scanner, and no status change,
+            # event or error, so the connection's path and the visible error stay as they are.
+            owner = self.owner[-1]
+            self.owner.append(owner)
+            owner.add(pos, record, omitted)
+            self._scan(pos, record, omitted, self.scanners[c.connection])
+            self.rows.append(self._row(pos, record, omitted))
+            self.errors.append(self.errors[-1])
+            return
+        self.last_info = c
         conn = self.connections.get(c.connection)
         if conn is None:
             conn = self.connections[c.connection] = Connection(
@@ -230,8 +246,8 @@ class _Analysis:
 
     def _scan(self, pos: int, record: PollRecord, omitted: tuple[int, int, int],
               scanner: ConnectionScanner) -> None:
-        ended = any(e.kind in _CLOSED_EVENTS or e.kind == "Error" for e in record.events) \
-            or record.op == "close"
+        ended = record.op == "close" or (bool(record.events) and any(
+            e.kind in _CLOSED_EVENTS or e.kind == "Error" for e in record.events))
         if not (record.sent or record.received or omitted[0] or omitted[1] or ended):
             return
         new = scanner.feed(pos, record.sent, record.received, sent_omitted=omitted[0],
@@ -258,13 +274,13 @@ class _Analysis:
 
     def _row(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> TimelineRow:
         c = record.cycle
-        return TimelineRow(  # positional: one per step
+        return _new_record(TimelineRow, (  # one per record: tuple.__new__ skips the __new__
             pos, record.op, record.status_before, record.status_after, record.result,
             len(record.sent) + omitted[0], len(record.received) + omitted[1],
             len(record.body) + omitted[2],
             tuple(e.kind for e in record.events) if record.events else (),
             record.error_message, c.connection, c.cycle, _ms(self.origin, record.started),
-            _ms(record.started, record.time), record.repeat)
+            _ms(record.started, record.time), record.repeat))
 
     def _visible_error(self, record: PollRecord) -> str:
         """``client.error_message`` after this step, as far as the records tell."""
@@ -616,6 +632,9 @@ assert PollRecord._fields == ("index", "op", "time", "started", "status_before",
                               "result", "cycle", "sent", "received", "body", "events",
                               "error_message", "repeat")
 _REPEAT = 13
+# _row builds TimelineRow positionally.
+assert TimelineRow._fields[0] == "index" and TimelineRow._fields[-1] == "repeat" \
+    and len(TimelineRow._fields) == 15
 
 
 def _upto(segments: list[Segment], k: int) -> list[Segment]:
