@@ -552,9 +552,7 @@ class HTTPClient:
         if not self._subscribers:
             if self._step_received or self._step_sent or self._step_events:
                 self._clear_step()
-        elif (self._quiet_op == "poll" and result is _OK and self._status is before
-              and before is self._quiet_status and self._c.info is self._quiet_info
-              and not self._step_received and not self._step_sent and not self._step_events):
+        elif self._quiet_op == "poll" and result is _OK and self._repeats_quiet(before):
             self._fold(started)  # nothing happened, again: count it (PollRecord.repeat)
         else:
             self._emit("poll", started, before, result)
@@ -666,29 +664,21 @@ class HTTPClient:
     # -- REQUESTING --------------------------------------------------------------------------
     def _poll_requesting(self, now: float) -> Error:
         c = self._c
-        if c.tx_offset >= len(c.tx) and not self.blocking_mode_enabled:
-            # The usual case, kept short: the request is out, wait for the answer.
-            try:
-                data = self._recv(_HEAD_READ)
-            except TransportError as exc:
-                return self._fail(exc)
-            if data is None:
-                return _OK if self.read_timeout is None else self._check_read_timeout(now)
-            return self._feed(data)
         try:
-            if not self._flush():
-                return Error.OK
+            if c.tx_offset < len(c.tx):  # the request is not all written yet
+                written = self._flush()
+                if c.tx_offset >= len(c.tx):
+                    c.used = True  # the next request on this connection reuses it
+                if not written:
+                    return _OK
             if self.blocking_mode_enabled:
                 return self._read_head_blocking()
             data = self._recv(_HEAD_READ)
-            if data is None:
-                return self._check_read_timeout(now)
-            return self._feed(data)
         except TransportError as exc:
             return self._fail(exc)
-        finally:
-            if c.tx_offset >= len(c.tx):
-                c.used = True
+        if data is None:  # the usual idle poll: inline what _check_read_timeout would do
+            return _OK if self.read_timeout is None else self._check_read_timeout(now)
+        return self._feed(data)
 
     def _read_head_blocking(self) -> Error:
         """Blocking mode: wait for bytes until the head is complete (or an error/timeout)."""
@@ -887,10 +877,8 @@ class HTTPClient:
         return chunk
 
     def _after_read(self, started: float, before: Status, chunk: bytes) -> None:
-        if (not chunk and self._quiet_op == "read_response_body_chunk"
-                and self._status is before and before is self._quiet_status
-                and self._c.info is self._quiet_info and not self._step_received
-                and not self._step_events):
+        if not chunk and self._quiet_op == "read_response_body_chunk" \
+                and self._repeats_quiet(before):
             self._fold(started)
         else:
             self._emit("read_response_body_chunk", started, before, _OK, chunk)
@@ -1021,6 +1009,13 @@ class HTTPClient:
             self._step_received.clear()
         if self._step_events:
             self._step_events.clear()
+
+    def _repeats_quiet(self, before: Status) -> bool:
+        """This step (of the last record's op, returning OK) did nothing, exactly as the last
+        record did: same status, same cycle, nothing written, read or parsed."""
+        return (self._status is before and before is self._quiet_status
+                and self._c.info is self._quiet_info and not self._step_received
+                and not self._step_sent and not self._step_events)
 
     def _fold(self, started: float) -> None:
         """Count a quiet step that repeats the last record, instead of emitting it."""

@@ -403,9 +403,8 @@ class Trace:
 
     def _sync(self) -> None:
         """Take the client's pending run of folded quiet steps, so answers are up to date."""
-        client = self._client
-        if client is not None and client._run:
-            client.flush_records()
+        if self._client is not None:
+            self._client.flush_records()
 
     def _cut(self, sent: bytes, received: bytes, body: bytes) -> tuple[bytes, bytes, bytes]:
         """Keep what the budget allows of a step's bytes, first sent, then received, then

@@ -8,6 +8,7 @@ from __future__ import annotations
 import select
 import socket
 import time
+from typing import Any
 
 from . import explore
 from .common import READ_SIZE, ClientFailed, Outcome, request_bytes
@@ -45,6 +46,18 @@ def run_epoll(host: str, port: int, path: str, count: int) -> Outcome:
         return Outcome(count, time.perf_counter() - start)
 
 
+def _timed_polls(client: Any, count: int, status: Any) -> Outcome:
+    """``count`` polls timed alone; the client must still be in ``status`` afterwards."""
+    poll = client.poll
+    start = time.perf_counter()
+    for _ in range(count):
+        poll()
+    elapsed = time.perf_counter() - start
+    if client.get_status() != status:
+        raise ClientFailed(f"status {client.get_status()!r} after idle polls")
+    return Outcome(count, elapsed)
+
+
 def _waiting(host: str, port: int, path: str, count: int, *, record: bool) -> Outcome:
     """``poll()`` in REQUESTING, the request written and no answer coming."""
     _, Status = explore.load()
@@ -55,14 +68,7 @@ def _waiting(host: str, port: int, path: str, count: int, *, record: bool) -> Ou
         client.request(HTTPClient.METHOD_GET, path, [])
         for _ in range(100):  # let the request bytes go out first
             client.poll()
-        poll = client.poll
-        start = time.perf_counter()
-        for _ in range(count):
-            poll()
-        elapsed = time.perf_counter() - start
-        if client.get_status() != Status.REQUESTING:
-            raise ClientFailed(f"status {client.get_status()!r} after idle polls")
-        return Outcome(count, elapsed)
+        return _timed_polls(client, count, Status.REQUESTING)
     finally:
         client.close()
 
@@ -81,13 +87,6 @@ def run_connected(host: str, port: int, path: str, count: int) -> Outcome:
     client = explore.make_client()
     try:
         explore.connect(client, host, port)
-        poll = client.poll
-        start = time.perf_counter()
-        for _ in range(count):
-            poll()
-        elapsed = time.perf_counter() - start
-        if client.get_status() != Status.CONNECTED:
-            raise ClientFailed(f"status {client.get_status()!r} after idle polls")
-        return Outcome(count, elapsed)
+        return _timed_polls(client, count, Status.CONNECTED)
     finally:
         client.close()
