@@ -75,6 +75,7 @@ class MemoryConnection:
         self._arrived = 0.0  # when they arrived
         self._ending: Close | None = None
         self._client_closed = False
+        self._run()  # the plan starts now: its idle deadline counts from the connection
 
     # -- the client's calls --------------------------------------------------------------
 

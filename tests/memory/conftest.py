@@ -15,18 +15,7 @@ for _path in (str(_here), str(_here.parent / "client")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-
-class FakeClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from memkit import FakeClock  # noqa: E402
 
 
 @pytest.fixture

@@ -77,3 +77,16 @@ def no_io() -> Iterator[list[str]]:
             if hasattr(select, name):
                 patch.setattr(select, name, refuse(f"select.{name}"))
         yield attempts
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
