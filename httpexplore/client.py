@@ -51,7 +51,6 @@ import h11
 
 from . import query
 from ._cycle import MAX_HEAD, Cycle
-from .memory import TRANSPORT_KIND, MemoryTransport, transport_for
 from .errors import (
     Error,
     FailureKind,
@@ -63,6 +62,7 @@ from .errors import (
     truncated_body_message,
     unsolicited_message,
 )
+from .memory import TRANSPORT_KIND, MemoryTransport, transport_for
 from .records import CycleInfo, EventInfo, PollRecord
 from .request import (
     RequestWriter,
@@ -616,8 +616,8 @@ class HTTPClient:
             self._event("TLSHandshakeDone", **tls_info)
             return self._ready()
         c.info = self._cycle_info()
-        self._event("TCPConnected", peer=list(transport.peer or ()),
-                    **({"transport": TRANSPORT_KIND} if isinstance(transport, MemoryTransport) else {}))
+        memory = {"transport": TRANSPORT_KIND} if isinstance(transport, MemoryTransport) else {}
+        self._event("TCPConnected", peer=list(transport.peer or ()), **memory)
         if self._proxy_kind == "https" and c.tunnel is None and not tls_info:
             return self._start_tunnel()
         if self._tls is not None:

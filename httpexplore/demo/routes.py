@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from . import content
 from .exchange import Exchange, reason_phrase
-from .plan import Plan
 from .malformed import MALFORMED
+from .plan import Plan
 from .routing import Args, BadRequest, Param, Route, Router, RouteTable
 
 __all__ = ["MAX_BYTES", "MAX_CHUNKS", "MAX_DELAY", "ROUTER", "ROUTES", "route_table"]
@@ -147,7 +147,8 @@ def expect_continue(ex: Exchange, args: Args) -> Plan:
         # Refuse before the body is sent: the point of Expect: 100-continue (RFC 9110
         # §10.1.1). The body may still be on its way, so the connection must close.
         ex.close_after = True
-        yield from ex.respond(413, f"{declared} bytes is more than max={limit}; body not read\n".encode())
+        yield from ex.respond(
+            413, f"{declared} bytes is more than max={limit}; body not read\n".encode())
         return
     body = yield from ex.read_body()
     yield from ex.respond(200, _json({"expect": ex.request.get("Expect"),
@@ -219,7 +220,8 @@ def redirect_chain(ex: Exchange, args: Args) -> Plan:
     hops, code = args.get_int("n"), args.get_str("status")
     suffix = "" if code == "302" else f"?status={code}"
     target = "/headers" if hops == 1 else f"/redirect/{hops - 1}{suffix}"
-    yield from ex.respond(int(code), f"redirecting to {target}\n".encode(), headers=[("Location", target)])
+    yield from ex.respond(int(code), f"redirecting to {target}\n".encode(),
+                          headers=[("Location", target)])
 
 
 def redirect_to(ex: Exchange, args: Args) -> Plan:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from .connection import Router, busy_response, connection_plan
 from .exchange import Settings
-from .plan import Close, ClientGone, Inbox, Need, Pause, PeerClosed, Plan, RequestTimeout, Send
+from .plan import ClientGone, Close, Inbox, Need, Pause, PeerClosed, Plan, RequestTimeout, Send
 
 if TYPE_CHECKING:
     import ssl

@@ -33,7 +33,7 @@ def test_redirect_to_accepts_http_urls_and_paths(fetch: Fetch, url: str) -> None
 
 @pytest.mark.parametrize("path", ["/no-such-page/<script>", "/bytes/abc", "/bytes/1?kind=x"])
 def test_error_pages_echoing_the_request_say_nosniff(fetch: Fetch, path: str) -> None:
-    response, body = fetch(path)
+    response, _ = fetch(path)
     assert response.status in (400, 404)
     assert response.getheader("X-Content-Type-Options") == "nosniff"
     assert response.getheader("Content-Type") == "text/plain; charset=utf-8"

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-
 from clientkit import Outcome, collapse, connect_live, live_exchange
 
 from httpexplore import HTTPClient, Method, Status
