@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from clientkit import connect_live
 from memkit import Run, flow, no_io, run_tutorial
 
-from httpexplore import Error, Status
+from httpexplore import Error, HTTPClient, Method, Status
 from httpexplore.demo import MALFORMED, DemoServer
 
 # A silence far longer than the read_timeout: the client gives up first, however loaded the
@@ -81,3 +82,35 @@ def test_malformed_entry(socket_server: DemoServer, name: str) -> None:
     else:
         assert memory.out.body == sockets.out.body == b"hello"
         assert memory.out.final in (Status.CONNECTED, Status.DISCONNECTED)
+
+
+def stop_mid_body(in_memory: bool) -> tuple[DemoServer, str, str]:
+    """Stop the server while a paced body is arriving; the client's final status, message."""
+    server = DemoServer(in_memory=in_memory).start()
+    client = HTTPClient(record=False)
+    connect_live(client, server.host, server.port)
+    client.request(Method.GET, "/drip?bytes=10&pieces=10&delay=0.5", [])
+    while client.get_status() in (Status.REQUESTING, Status.BODY) and not \
+            client.read_response_body_chunk():
+        client.poll()
+    assert server.connections == 1
+    server.stop()
+    assert server.connections == 0
+    while client.get_status() is Status.BODY:
+        client.poll()
+        client.read_response_body_chunk()
+    return server, client.get_status().name, client.error_message
+
+
+def test_stop_mid_body_and_connect_after_stop() -> None:
+    on_sockets, *sockets = stop_mid_body(in_memory=False)
+    with no_io() as attempts:
+        in_memory, *memory = stop_mid_body(in_memory=True)
+    assert attempts == []
+    assert memory == sockets
+    assert sockets[0] == "CONNECTION_ERROR" and "after 1 body byte of the 10" in sockets[1]
+    # A stopped server's address refuses connections, in memory as on sockets (nobody listens
+    # in memory any more, so the client tries a socket, and finds the port closed).
+    for server in (on_sockets, in_memory):
+        assert connect_live(HTTPClient(record=False), server.host, server.port)[-1] \
+            is Status.CANT_CONNECT
