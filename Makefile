@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	--nbval-cell-timeout=120 --ignore=tests/browser/notebooks
 
-.PHONY: lab test test-fast bench bench-smoke lint notebooks clean
+.PHONY: lab test test-fast bench bench-smoke lint notebooks pyodide-core clean
 
 # Debian's python3 without the python3-venv package cannot make a venv with pip in it; then the
 # system pip installs pip into a pip-less venv (pip >= 22.3 knows --python).
@@ -51,5 +51,10 @@ lint: $(VENV)/.test-installed
 notebooks: $(VENV)/.test-installed
 	$(BIN)/python -m tests.tools.run_notebooks
 
+## pyodide-core: the npm Pyodide core that tests/pyodide runs the tutorial in (into .cache/;
+## the test installs it on first use too; needs node and npm)
+pyodide-core: $(VENV)/.test-installed
+	$(BIN)/python -m tests.pyodide.core
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .cache

@@ -62,6 +62,7 @@ from .errors import (
     truncated_body_message,
     unsolicited_message,
 )
+from .memory import TRANSPORT_KIND, MemoryTransport, transport_for
 from .records import CycleInfo, EventInfo, PollRecord
 from .request import (
     RequestWriter,
@@ -458,7 +459,10 @@ class HTTPClient:
             target_host, target_port = self._http_proxy
         c.info = self._cycle_info()
         self._connect_started = time.monotonic()
-        transport = self._transport = self._transport_factory()
+        factory = self._transport_factory
+        # An in-memory server of this process at that address is reached without a socket.
+        in_memory = transport_for(target_host, target_port) if factory is SocketTransport else None
+        transport = self._transport = in_memory or factory()
         try:
             phase = transport.open(unbracket(target_host), target_port)
         except TransportError as exc:  # an IP literal whose connect failed at once
@@ -612,7 +616,8 @@ class HTTPClient:
             self._event("TLSHandshakeDone", **tls_info)
             return self._ready()
         c.info = self._cycle_info()
-        self._event("TCPConnected", peer=list(transport.peer or ()))
+        memory = {"transport": TRANSPORT_KIND} if isinstance(transport, MemoryTransport) else {}
+        self._event("TCPConnected", peer=list(transport.peer or ()), **memory)
         if self._proxy_kind == "https" and c.tunnel is None and not tls_info:
             return self._start_tunnel()
         if self._tls is not None:

@@ -234,6 +234,8 @@ def _info_lines(record: PollRecord) -> list[str]:
         elif event.kind == "TCPConnected":
             peer = detail.get("peer") or ["?", "?"]
             text = f"connected to {peer[0]} port {peer[1]}"
+            if detail.get("transport") == "in-memory":
+                text += " (in memory: no socket)"
         elif event.kind == "TLSHandshakeDone":
             text = f"TLS handshake done: {detail.get('version', '')} {detail.get('cipher', '')}"
         elif event.kind in ("Error", "Timeout"):

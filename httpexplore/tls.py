@@ -10,8 +10,13 @@ with ``ERR_INVALID_PARAMETER``, as Godot does.
 from __future__ import annotations
 
 import os
-import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ssl
+else:  # imported on first use: Pyodide has no ssl, and plain HTTP needs none
+    from ._ssl import ssl
 
 __all__ = ["TLSOptions"]
 

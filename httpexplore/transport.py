@@ -29,12 +29,16 @@ import ipaddress
 import os
 import select
 import socket
-import ssl
 from collections import deque
 from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import FailureKind, TransportError
+
+if TYPE_CHECKING:
+    import ssl
+else:  # imported on first use: Pyodide has no ssl, and plain HTTP needs none
+    from ._ssl import ssl
 
 __all__ = ["EOF", "WOULD_BLOCK", "Phase", "ScriptedTransport", "SocketTransport", "Transport",
            "ip_literal"]

@@ -7,7 +7,11 @@
 >>> srv.stop()                          # doctest: +SKIP
 
 The server stands alone: it imports only the standard library (and ``trustme`` when TLS is
-asked for), never the client, so it can serve as an independent reference for the client.
+asked for), never the client, so it can serve as an independent reference for the client. Its
+routes plan their responses as timed actions (:mod:`.plan`), executed on loopback sockets by
+threads, or in memory with no socket and no thread (``DemoServer(in_memory=True)``, the default
+under Pyodide); an in-memory server is found by the client through ``httpexplore._listeners``,
+a registry that imports nothing from either side (see ``docs/architecture.md``).
 """
 
 from __future__ import annotations

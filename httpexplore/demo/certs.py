@@ -13,8 +13,8 @@ and tested against a real handshake:
 ``self-signed`` signed by its own key: it is its own issuer
 =============  ====================================================================
 
-``trustme`` (and ``cryptography``, which it depends on) are imported only here and only when
-TLS is asked for, so ``import httpexplore.demo`` works without them.
+``trustme`` (and ``cryptography``, which it depends on) and ``ssl`` are imported only here and
+only when TLS is asked for, so ``import httpexplore.demo`` works without them.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
-import ssl
 import tempfile
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:  # ssl itself is imported by build(): Pyodide has none, and needs no TLS
+    import ssl
 
 __all__ = ["CERT_KINDS", "CertKind", "ServerCertificates", "build"]
 
@@ -58,6 +60,8 @@ def build(kind: str = "valid") -> ServerCertificates:
         raise ValueError(f"cert must be one of {', '.join(CERT_KINDS)}, not {kind!r}")
     trustme = _trustme()
     ca = trustme.CA(organization_name="httpexplore demo CA")
+    import ssl
+
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.set_alpn_protocols(["http/1.1"])
     now = datetime.datetime.now(datetime.timezone.utc)

@@ -1,21 +1,21 @@
-"""One client connection: read requests, hand them to the router, close cleanly.
+"""One client connection as a plan: read requests, hand them to the router, close cleanly.
 
 Theory of operation
 -------------------
-Each accepted connection gets its own thread running :func:`serve_connection`. The loop is
-the persistent-connection model of RFC 9112 §9.3: read a request head, let the router answer
-it, and start over on the same socket until either side asks to close. Pipelined requests
-(§9.3.2) need nothing special: they wait in :class:`SocketReader`'s buffer and are answered in
-the order they arrived, because one thread answers them one after the other.
+:func:`connection_plan` is the persistent-connection model of RFC 9112 §9.3 written as a
+plan (see :mod:`.plan`): read a request head, let the router answer it, and start over until
+either side asks to close. Pipelined requests (§9.3.2) need nothing special: they wait in the
+:class:`~.plan.Inbox` and are answered in the order they arrived. It does no I/O; the socket
+server and the in-memory server execute the same plan.
 
-Three clocks bound every connection, so that a silent or slow client cannot hold a thread:
+Two clocks bound every connection, so that a silent or slow client cannot hold it:
 
 * ``idle_timeout``: how long to wait for the first byte of the next request; when it expires
-  the connection is closed without a word (nothing is outstanding, §9.5);
+  the connection is closed without a word (nothing is outstanding, §9.5). Long by default
+  (300 s), so that a class can pause between two requests on a kept-alive connection;
 * ``request_timeout``: from the first byte of a request, the whole head and body must arrive
   within it, which defeats "slowloris" clients that trickle one header byte at a time; expiry
-  is answered with ``408 Request Timeout`` and a close;
-* writes time out after ``idle_timeout`` too (a client that stops reading).
+  is answered with ``408 Request Timeout`` and a close.
 
 A request the server cannot parse gets an error response and the connection closes (§6.3,
 §11.2): after a framing error the next "request" could start anywhere.
@@ -23,13 +23,9 @@ A request the server cannot parse gets an error response and the connection clos
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import ssl
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
-from .exchange import ClientGone, Exchange, Stopping, Wire, head_bytes
+from .exchange import Exchange, Settings, head_bytes
 from .http11 import (
     MAX_FIELDS,
     MAX_HEAD,
@@ -42,92 +38,24 @@ from .http11 import (
     parse_request_line,
     strip_eol,
 )
+from .plan import Action, Close, Inbox, Plan, RequestTimeout, Send
 
-__all__ = ["PeerClosed", "RequestTimeout", "SocketReader", "read_head", "serve_connection"]
+__all__ = ["Router", "busy_plan", "busy_response", "connection_plan", "error_response",
+           "read_head"]
 
-Router = Callable[[Exchange], None]
-
-# After a final "Connection: close" response, keep reading (and discarding) for a moment
-# before closing: closing a socket with unread input makes the kernel send RST, which can
-# destroy the response before the client reads it (RFC 9112 §9.6 "staged" close).
-_LINGER_SECONDS = 1.0
-_LINGER_BYTES = 1024 * 1024
+#: A router plans the answer to one exchange.
+Router = Callable[[Exchange], Plan]
 
 
-class RequestTimeout(Exception):
-    """Part of a request arrived, but not all of it within ``request_timeout``."""
-
-
-class PeerClosed(Exception):
-    """The client closed its side of the connection."""
-
-
-class SocketReader:
-    """Buffered line and byte reads from a socket, bounded by an absolute deadline."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buffer = bytearray()
-        self.deadline = 0.0
-
-    def set_deadline(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
-
-    def _fill(self) -> None:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise RequestTimeout
-        try:
-            self.sock.settimeout(remaining)
-            data = self.sock.recv(65536)
-        except TimeoutError as exc:
-            raise RequestTimeout from exc
-        except OSError as exc:
-            raise ClientGone(str(exc)) from exc
-        if not data:
-            raise PeerClosed
-        self.buffer += data
-
-    def wait_for_data(self) -> bool:
-        """Wait for the first byte of a request; False if the client closed or stayed idle."""
-        if self.buffer:
-            return True
-        try:
-            self._fill()
-        except (PeerClosed, RequestTimeout, ClientGone):
-            return False
-        return True
-
-    def read_line(self, limit: int, status: int = 400) -> bytes:
-        """One line including its LF; ``ProtocolError(status)`` if it exceeds ``limit``."""
-        while True:
-            end = self.buffer.find(b"\n", 0, limit)
-            if end >= 0:
-                line = bytes(self.buffer[: end + 1])
-                del self.buffer[: end + 1]
-                return line
-            if len(self.buffer) >= limit:
-                what = "request line" if status == 414 else "line"
-                raise ProtocolError(status, f"{what} longer than {limit} bytes")
-            self._fill()
-
-    def read_exact(self, size: int) -> bytes:
-        while len(self.buffer) < size:
-            self._fill()
-        data = bytes(self.buffer[:size])
-        del self.buffer[:size]
-        return data
-
-
-def read_head(reader: SocketReader) -> tuple[RequestHead, int]:
+def read_head(inbox: Inbox) -> Generator[Action, None, tuple[RequestHead, int]]:
     """Read and check one request head; return it with its body framing (see http11)."""
-    if reader.buffer.startswith(b"\x16\x03"):
+    if inbox.buffer.startswith(b"\x16\x03"):
         raise ProtocolError(400, "a TLS handshake arrived on a plain-HTTP port: use http://, "
                                  "or start DemoServer(tls=True) for https://")
     # §2.2: a server should ignore at least one empty line received before the request line
     # (some clients send an extra CRLF after a POST body). We ignore a few, not forever.
     for _ in range(4):
-        line = reader.read_line(MAX_REQUEST_LINE, 414)
+        line = yield from inbox.read_line(MAX_REQUEST_LINE, 414)
         if strip_eol(line):
             break
     else:
@@ -136,7 +64,7 @@ def read_head(reader: SocketReader) -> tuple[RequestHead, int]:
     method, target, version = parse_request_line(strip_eol(line))
     fields: list[tuple[str, str]] = []
     while True:
-        line = reader.read_line(max(MAX_HEAD - len(raw), 1), 431)
+        line = yield from inbox.read_line(max(MAX_HEAD - len(raw), 1), 431)
         raw += line
         if not strip_eol(line):
             break
@@ -148,96 +76,68 @@ def read_head(reader: SocketReader) -> tuple[RequestHead, int]:
     return head, body_framing(head)
 
 
-def serve_connection(sock: socket.socket, wire: Wire, router: Router,
-                     before_close: Callable[[socket.socket], None]) -> None:
-    """Serve requests on ``sock`` until either side closes; always closes ``sock``.
+def connection_plan(inbox: Inbox, settings: Settings, router: Router) -> Plan:
+    """Answer requests until the connection must close; the last action is a :class:`Close`.
 
-    ``before_close(sock)`` is called just before the file descriptor is closed (the server
-    uses it to stop tracking the socket).
+    :class:`~.plan.PeerClosed` and :class:`~.plan.ClientGone` thrown in by the executor end
+    the plan (the executor closes without a staged close).
     """
-    graceful = False
-    try:
-        if isinstance(sock, ssl.SSLSocket) and not _handshake(sock, wire):
+    while True:
+        inbox.set_deadline(settings.idle_timeout)
+        if not (yield from inbox.wait_for_data()):
+            yield Close(graceful=False)  # idle or closed between requests: nothing to answer
             return
-        graceful = _request_loop(sock, wire, router)
-    except (ClientGone, PeerClosed, Stopping):
-        pass
-    finally:
-        _finish(sock, graceful and not wire.stop.is_set())
-        before_close(sock)
-        sock.close()
-
-
-def _handshake(sock: ssl.SSLSocket, wire: Wire) -> bool:
-    try:
-        sock.settimeout(wire.settings.request_timeout)
-        sock.do_handshake()
-    except (OSError, ValueError):  # a client that rejects our certificate ends up here
-        return False
-    return True
-
-
-def _request_loop(sock: socket.socket, wire: Wire, router: Router) -> bool:
-    """Answer requests until the connection must close; True if a staged close is due."""
-    reader = SocketReader(sock)
-    settings = wire.settings
-    while not wire.stop.is_set():
-        reader.set_deadline(settings.idle_timeout)
-        if not reader.wait_for_data():
-            return False  # idle or closed between requests: nothing to answer
-        reader.set_deadline(settings.request_timeout)
+        inbox.set_deadline(settings.request_timeout)
         exchange: Exchange | None = None
         try:
-            head, framing = read_head(reader)
-            exchange = Exchange(wire, head, framing, reader)
-            router(exchange)
+            head, framing = yield from read_head(inbox)
+            exchange = Exchange(settings, head, framing, inbox)
+            yield from router(exchange)
             if not exchange.finished or exchange.close_after:
-                return exchange.graceful_close
+                yield Close(graceful=exchange.graceful_close, reset=exchange.reset)
+                return
             if not exchange.body_read:
                 if head.expects_continue:
-                    return True  # we never said 100: the body may or may not follow
-                exchange.read_body()  # skip it, so the next request starts where it should
+                    yield Close()  # we never said 100: the body may or may not follow
+                    return
+                yield from exchange.read_body()  # skip it: the next request starts after it
         except ProtocolError as error:
             if exchange is None or not exchange.started:
-                _send_error(wire, error.status, error.reason)
-            return True
+                yield from error_response(error.status, error.reason)
+            yield Close()
+            return
         except RequestTimeout:
             if exchange is None or not exchange.started:
-                _send_error(wire, 408, "the request did not arrive in time "
-                                       f"({settings.request_timeout:g} s)")
-            return True
-    return False
+                yield from error_response(408, "the request did not arrive in time "
+                                               f"({settings.request_timeout:g} s)")
+            yield Close()
+            return
 
 
-def _send_error(wire: Wire, status: int, reason: str) -> None:
+def error_response(status: int, reason: str) -> Plan:
+    """A complete ``status`` response whose body is ``reason``, then the connection closes.
+
+    The reason may quote what the client sent, so the body is plain text and
+    ``X-Content-Type-Options: nosniff`` stops a browser from guessing it is HTML.
+    """
     body = (reason + "\n").encode("utf-8")
     fields = [("Server", "httpexplore-demo"), ("Content-Type", "text/plain; charset=utf-8"),
+              ("X-Content-Type-Options", "nosniff"),
               ("Content-Length", str(len(body))), ("Connection", "close")]
-    wire.sendall(head_bytes(status, fields) + body)
+    yield Send(head_bytes(status, fields) + body)
 
 
-def _finish(sock: socket.socket, graceful: bool) -> None:
-    """Before closing: if ``graceful``, signal the end of data and drain the client."""
-    if not graceful:
-        return
-    with contextlib.suppress(OSError, ValueError):
-        sock.settimeout(_LINGER_SECONDS)
-        if isinstance(sock, ssl.SSLSocket):
-            sock.unwrap()  # close_notify (RFC 9112 §9.8): the body really ended here
-        else:
-            sock.shutdown(socket.SHUT_WR)
-            _drain(sock)
+_BUSY_BODY = b"too many connections; try again\n"
 
 
-def _drain(sock: socket.socket) -> None:
-    deadline = time.monotonic() + _LINGER_SECONDS
-    received = 0
-    while received < _LINGER_BYTES:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return
-        sock.settimeout(remaining)
-        data = sock.recv(65536)
-        if not data:
-            return
-        received += len(data)
+def busy_response() -> bytes:
+    """The 503 sent to a connection beyond ``max_connections``."""
+    return head_bytes(503, [("Content-Type", "text/plain; charset=utf-8"),
+                            ("Content-Length", str(len(_BUSY_BODY))), ("Connection", "close"),
+                            ("Retry-After", "1")]) + _BUSY_BODY
+
+
+def busy_plan() -> Plan:
+    """The whole plan of a connection beyond ``max_connections``: 503, then close."""
+    yield Send(busy_response())
+    yield Close()

@@ -1,7 +1,10 @@
-"""One request/response exchange: reading the request body and writing a framed response.
+"""One request/response exchange: reading the request body and planning a framed response.
 
-Route handlers receive an :class:`Exchange` and talk HTTP through it. The framing decisions
-of RFC 9112 live here, in one place, so that every route gets them right:
+Route handlers receive an :class:`Exchange` and talk HTTP through it. Every method that puts
+bytes on the wire or waits is a generator of plan actions (see :mod:`.plan`): a handler is a
+generator too and writes ``yield from ex.respond(...)``, so the same handler runs on a socket
+or in memory. The framing decisions of RFC 9112 live here, in one place, so that every route
+gets them right:
 
 * a response either carries ``Content-Length`` (§6.2), or ``Transfer-Encoding: chunked``
   (§7.1), or is delimited by closing the connection (§6.3 rule 8);
@@ -17,12 +20,10 @@ Handlers that need to break the rules on purpose (the malformed catalogue, ``/ht
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import Literal, Protocol
+from typing import Literal
 
 from .http11 import (
     CHUNKED,
@@ -31,60 +32,25 @@ from .http11 import (
     ProtocolError,
     RequestHead,
     parse_chunk_size,
-    strip_eol,
 )
+from .plan import Action, Inbox, Pause, Plan, Send
 
 __all__ = [
-    "ClientGone", "Exchange", "Framing", "LineReader", "Settings", "Stopping", "Wire",
-    "head_bytes", "read_body", "reason_phrase",
+    "Exchange", "Framing", "Settings", "head_bytes", "read_body", "reason_phrase",
 ]
 
 Framing = Literal["length", "chunked", "close"]
 Headers = Sequence[tuple[str, str]]
 
 
-class ClientGone(Exception):
-    """The peer closed, reset or stalled the connection; nothing more can be sent."""
-
-
-class Stopping(Exception):
-    """The server is stopping; the handler must give up now."""
-
-
 @dataclass(frozen=True)
 class Settings:
     """Timeouts and switches shared by every connection of one server."""
 
-    idle_timeout: float = 15.0
+    idle_timeout: float = 300.0
     request_timeout: float = 10.0
     silence_timeout: float = 30.0
     send_date: bool = False
-
-
-class Wire:
-    """The socket of one connection, seen by the server thread that owns it.
-
-    Writes map every socket failure to :class:`ClientGone`; sleeps wake up at once when the
-    server stops, so no handler ever delays a clean shutdown.
-    """
-
-    def __init__(self, sock: socket.socket, stop: threading.Event, settings: Settings) -> None:
-        self.sock = sock
-        self.stop = stop
-        self.settings = settings
-
-    def sendall(self, data: bytes) -> None:
-        try:
-            self.sock.settimeout(self.settings.idle_timeout)
-            self.sock.sendall(data)
-        except OSError as exc:  # includes timeouts and ssl.SSLError
-            raise ClientGone(str(exc)) from exc
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0 and self.stop.wait(seconds):
-            raise Stopping
-        if self.stop.is_set():
-            raise Stopping
 
 
 # Reason phrases as registered by RFC 9110 §15 (and 103 from RFC 8297), fixed here rather
@@ -116,16 +82,20 @@ def reason_phrase(status: int) -> str:
 
 
 class Exchange:
-    """The server's side of one request: read its body, write one framed response."""
+    """The server's side of one request: read its body, plan one framed response.
 
-    def __init__(self, wire: Wire, head: RequestHead, framing: int, reader: LineReader) -> None:
-        self.wire = wire
+    Methods that send or wait are generators of plan actions: call them with ``yield from``.
+    """
+
+    def __init__(self, settings: Settings, head: RequestHead, framing: int,
+                 inbox: Inbox) -> None:
+        self.settings = settings
         self.request = head
         self.head_only = head.method == "HEAD"
         #: True once the connection must close after this response (§9.6).
         self.close_after = not head.keep_alive
         self._framing = framing
-        self._reader = reader
+        self._inbox = inbox
         self._body: bytes | None = None
         self._body_raw = b""
         self._sent_continue = False
@@ -137,6 +107,8 @@ class Exchange:
         self.finished = False
         #: False when the connection must end abruptly (no FIN handshake, no drain).
         self.graceful_close = True
+        #: True when the connection must end with a reset (RST) instead of a close.
+        self.reset = False
         self._pending = b""  # a response head not yet written (see start)
 
     # -- the request body -------------------------------------------------------------------
@@ -151,11 +123,16 @@ class Exchange:
         return self._body is not None
 
     @property
+    def body(self) -> bytes:
+        """The decoded request body; read it first (:meth:`read_body`)."""
+        return self._body or b""
+
+    @property
     def body_raw(self) -> bytes:
         """The body bytes exactly as received (chunk framing included); read the body first."""
         return self._body_raw
 
-    def read_body(self) -> bytes:
+    def read_body(self) -> Generator[Action, None, bytes]:
         """Read (once) and return the decoded request body.
 
         For a client that sent ``Expect: 100-continue``, first answer ``100 Continue``
@@ -163,9 +140,9 @@ class Exchange:
         """
         if self._body is None:
             if self.request.expects_continue and self._framing != 0 and not self.started:
-                self.interim(100)
+                yield from self.interim(100)
                 self._sent_continue = True
-            self._body, self._body_raw = read_body(self._reader, self._framing)
+            self._body, self._body_raw = yield from read_body(self._inbox, self._framing)
         return self._body
 
     @property
@@ -174,57 +151,58 @@ class Exchange:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes) -> Plan:
         """Send bytes exactly as given, with no framing (for deliberately odd responses).
 
         Call :meth:`done` when the hand-written response is complete.
         """
         self.started = True
-        self._emit(data)
+        yield from self._emit(data)
 
-    def _emit(self, data: bytes) -> None:
+    def _emit(self, data: bytes) -> Plan:
         if self._pending:
             data, self._pending = self._pending + data, b""
         if data:
-            self.wire.sendall(data)
+            yield Send(data)
 
-    def done(self, *, close: bool, graceful: bool = True) -> None:
+    def done(self, *, close: bool, graceful: bool = True, reset: bool = False) -> None:
         """Mark a response written with :meth:`write` as complete.
 
-        ``close`` ends the connection after it; ``graceful=False`` skips the orderly close
-        (used with SO_LINGER 0 to send a reset).
+        ``close`` ends the connection after it; ``graceful=False`` skips the orderly close;
+        ``reset`` ends it with a TCP reset (RST) instead.
         """
         self.started = self.finished = True
-        self.close_after = self.close_after or close
-        self.graceful_close = graceful
+        self.close_after = self.close_after or close or reset
+        self.graceful_close = graceful and not reset
+        self.reset = reset
 
-    def sleep(self, seconds: float) -> None:
-        """Pause the response; raises :class:`Stopping` if the server stops meanwhile.
+    def sleep(self, seconds: float) -> Plan:
+        """Pause the response. What was written so far leaves first, so the client sees it
+        during the pause."""
+        yield from self._emit(b"")
+        if seconds > 0:
+            yield Pause(seconds)
 
-        What was written so far leaves first, so the client sees it during the pause.
-        """
-        self._emit(b"")
-        self.wire.sleep(seconds)
-
-    def interim(self, status: int, headers: Headers = ()) -> None:
+    def interim(self, status: int, headers: Headers = ()) -> Plan:
         """Send a 1xx interim response, except to HTTP/1.0 clients (RFC 9110 §15.2)."""
         if self.request.http10:
             return
-        self._emit(head_bytes(status, headers))
+        yield from self._emit(head_bytes(status, headers))
 
     def start(self, status: int, headers: Headers = (), *, length: int | None = None,
               framing: Framing | None = None) -> None:
-        """Send the status line and header fields of the final response.
+        """Prepare the status line and header fields of the final response.
 
         ``length`` selects Content-Length framing. Otherwise ``framing`` is ``"chunked"``
         (the default) or ``"close"``. 204 and 304 responses never have content
-        (RFC 9110 §6.4.1), so they get no framing field at all.
+        (RFC 9110 §6.4.1), so they get no framing field at all. The head is held back and
+        leaves with the first body bytes (one write, one TCP segment, for a small response).
         """
         mode: Framing = "length" if length is not None else (framing or "chunked")
         if mode == "chunked" and self.request.http10:
             mode = "close"  # §6.1: never send Transfer-Encoding to an HTTP/1.0 client.
         fields = [("Server", "httpexplore-demo")]
-        if self.wire.settings.send_date:
+        if self.settings.send_date:
             fields.append(("Date", formatdate(usegmt=True)))
         fields += list(headers)
         if status in (204, 304):
@@ -239,100 +217,97 @@ class Exchange:
             fields.append(("Connection", "close"))
         self._mode, self._remaining = mode, length or 0
         self.started = True
-        # Held back until the first body bytes (or the end): one write, one TCP segment,
-        # for a small response.
         self._pending = head_bytes(status, fields)
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes) -> Plan:
         """Send one piece of the body, framed as the response head announced."""
         if self.head_only or not data:
             # An empty chunk would be the last-chunk (§7.1): skipping it keeps framing intact.
             return
         if self._mode == "chunked":
-            self._emit(b"%x\r\n" % len(data) + data + b"\r\n")
+            yield from self._emit(b"%x\r\n" % len(data) + data + b"\r\n")
             return
         if self._mode == "length":
             if len(data) > self._remaining:
                 raise RuntimeError("body longer than the Content-Length sent")
             self._remaining -= len(data)
-        self._emit(data)
+        yield from self._emit(data)
 
-    def finish(self, trailers: Headers = ()) -> None:
+    def finish(self, trailers: Headers = ()) -> Plan:
         """End the body: the last-chunk and trailer section for chunked (§7.1.2)."""
         if self._mode == "chunked" and not self.head_only:
-            self._emit(b"0\r\n" + _field_bytes(trailers) + b"\r\n")
+            yield from self._emit(b"0\r\n" + _field_bytes(trailers) + b"\r\n")
         elif self._mode == "length" and self._remaining and not self.head_only:
             raise RuntimeError("body shorter than the Content-Length sent")
-        self._emit(b"")
+        yield from self._emit(b"")
         self.finished = True
 
     def respond(self, status: int, body: bytes = b"", headers: Headers = (),
-                content_type: str = "text/plain; charset=utf-8") -> None:
+                content_type: str = "text/plain; charset=utf-8") -> Plan:
         """Send a complete response with a Content-Length body, in a single write."""
         fields = [("Content-Type", content_type), *headers]
         if status in (204, 304):  # RFC 9110 §6.4.1: these never have content
             body, fields = b"", list(headers)
         self.start(status, fields, length=len(body))
-        self.send(body)
-        self.finish()
+        yield from self.send(body)
+        yield from self.finish()
 
     def stream(self, status: int, headers: Headers, pieces: Iterable[bytes], *,
                length: int | None = None, framing: Framing | None = None,
-               delay: float = 0.0, trailers: Headers = ()) -> None:
+               delay: float = 0.0, trailers: Headers = ()) -> Plan:
         """Send a response whose body is ``pieces``, pausing ``delay`` seconds between them.
 
-        A HEAD request gets the head only, at once: there is no body to pace.
+        ``pieces`` is consumed lazily. A HEAD request gets the head only, at once: there is
+        no body to pace.
         """
         self.start(status, headers, length=length, framing=framing)
         if not self.head_only:
             for index, piece in enumerate(pieces):
                 if index and delay:
-                    self.sleep(delay)
-                self.send(piece)
-        self.finish(trailers)
+                    yield from self.sleep(delay)
+                yield from self.send(piece)
+        yield from self.finish(trailers)
 
 
-class LineReader(Protocol):
-    """What reading a body needs from the connection (``connection.SocketReader``)."""
-
-    def read_line(self, limit: int, status: int = 400) -> bytes:
-        """One line with its terminator; ProtocolError ``status`` if longer than ``limit``."""
-
-    def read_exact(self, size: int) -> bytes:
-        """Exactly ``size`` bytes."""
-
-
-def read_body(reader: LineReader, framing: int) -> tuple[bytes, bytes]:
+def read_body(inbox: Inbox, framing: int) -> Generator[Action, None, tuple[bytes, bytes]]:
     """Return ``(decoded body, raw bytes)`` for a request body framed as ``framing``."""
     if framing != CHUNKED:
-        data = reader.read_exact(framing)
+        data = yield from inbox.read_exact(framing)
         return data, data
     # RFC 9112 §7.1.3, the decoding algorithm: size line, data, CRLF ... last-chunk, then
-    # trailer fields up to an empty line. Trailers are kept in the raw bytes only.
+    # trailer fields up to an empty line. Trailers are kept in the raw bytes only. Every line
+    # of the chunked framing must end in CRLF: a bare LF is refused here, as strictly as the
+    # client refuses it, because lenient and strict parsers disagreeing about where a chunk
+    # ends is how request smuggling starts (RFC 9112 §11.2).
     body, raw = bytearray(), bytearray()
     while True:
-        line = reader.read_line(1024)
+        line = yield from inbox.read_line(1024)
         raw += line
-        size = parse_chunk_size(strip_eol(line))
+        size = parse_chunk_size(_crlf_line(line, "chunk-size line"))
         if size == 0:
             break
         if len(body) + size > MAX_BODY:
             raise ProtocolError(413, f"chunked request body exceeds {MAX_BODY} bytes")
-        data = reader.read_exact(size)
-        try:
-            end = reader.read_line(2)
-        except ProtocolError:  # more than a line end follows the data
-            end = b""
-        if end not in (b"\r\n", b"\n"):
+        data = yield from inbox.read_exact(size)
+        end = yield from inbox.read_exact(2)
+        if end != b"\r\n":
             raise ProtocolError(400, "chunk data not followed by CRLF (RFC 9112 §7.1)")
         body += data
         raw += data + end
     for _ in range(MAX_FIELDS + 1):
-        line = reader.read_line(8192)
+        line = yield from inbox.read_line(8192)
         raw += line
-        if line in (b"\r\n", b"\n"):
+        if not _crlf_line(line, "trailer line"):
             return bytes(body), bytes(raw)
     raise ProtocolError(431, "too many trailer fields")
+
+
+def _crlf_line(line: bytes, what: str) -> bytes:
+    """``line`` without its CRLF; a bare LF is refused (RFC 9112 §7.1 uses CRLF throughout)."""
+    if not line.endswith(b"\r\n"):
+        raise ProtocolError(400, f"{what} ends with a bare LF instead of CRLF in a chunked body "
+                                 "(RFC 9112 §7.1)")
+    return line[:-2]
 
 
 def _field_bytes(fields: Headers) -> bytes:

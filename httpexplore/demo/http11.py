@@ -64,7 +64,9 @@ _REQUEST_LINE = re.compile(
 # RFC 9110 §5.5: a field value may hold HTAB, SP, visible ASCII and obs-text, never other CTLs.
 _BAD_VALUE_BYTE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # RFC 9112 §7.1: chunk-size = 1*HEXDIG; 16 digits already exceed any body we would accept.
-_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;.*)?")
+# No whitespace before ";" (the grammar's BWS): the client refuses it too, and a server more
+# lenient than the parsers in front of it is a request-smuggling risk (§11.2).
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(;.*)?")
 
 
 class ProtocolError(Exception):

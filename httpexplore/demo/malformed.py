@@ -5,8 +5,9 @@ a one-line explanation and the section of RFC 9112 (or RFC 9110) that the respon
 Notebooks and docs render :data:`MALFORMED` directly (it has an HTML and a text form); the
 server's route only looks an entry up and writes its bytes.
 
-Every entry ends the connection, because after a broken response a client can no longer know
-where the next response would start.
+Every entry but one ends the connection, because after a broken response a client can no longer
+know where the next response would start. ``unsolicited-response`` keeps it open on purpose: it
+shows what a client that takes unrequested bytes as its next answer gets wrong.
 """
 
 from __future__ import annotations
@@ -21,19 +22,25 @@ from ._table import html_table, text_table
 __all__ = ["MALFORMED", "Catalogue", "Ending", "MalformedResponse"]
 
 #: How the connection ends after the payload: a normal close (FIN), a reset (RST: the socket
-#: is closed with SO_LINGER 0), or silence (nothing more, close after the silence timeout).
-Ending = Literal["close", "reset", "silence"]
+#: is closed with SO_LINGER 0), silence (nothing more, close after the silence timeout), or
+#: keep-open (the server goes on reading and answering requests on the connection).
+Ending = Literal["close", "reset", "silence", "keep-open"]
 
 
 @dataclass(frozen=True)
 class MalformedResponse:
-    """One broken response: its bytes, its ending and why it is broken."""
+    """One broken response: its bytes, its ending and why it is broken.
+
+    ``later`` (if any) is sent ``pause`` seconds after ``payload``, before the ending.
+    """
 
     name: str
     description: str
     rfc: str
     payload: bytes
     ending: Ending = "close"
+    later: bytes = b""
+    pause: float = 0.0
 
     def __repr__(self) -> str:
         return f"<MalformedResponse {self.name}: {self.rfc}>"
@@ -224,8 +231,18 @@ _ENTRIES = [
         "RFC 9112 §9.2, §11.1",
         _OK + _TEXT + _HELLO + b"HTTP/1.1 200 OK\r\n" + _TEXT + b"Content-Length: 6\r\n\r\nextra!",
     ),
+    MalformedResponse(
+        "unsolicited-response",
+        "'hello', then 0.2 s later, before any 2nd request, a 2nd response nobody asked for "
+        "('POISON'); the connection stays open: a client must not take it as its next answer.",
+        "RFC 9112 §9.3.2",
+        _OK + _TEXT + _HELLO,
+        "keep-open",
+        later=_OK + _TEXT + b"Content-Length: 6\r\nX-Poison: yes\r\n\r\nPOISON",
+        pause=0.2,
+    ),
 ]
 
 #: The catalogue in teaching order: body framing, how the connection ends, line and field
-#: syntax, the status line, Content-Length and transfer codings, an unrequested response.
+#: syntax, the status line, Content-Length and transfer codings, unrequested responses.
 MALFORMED = Catalogue(_ENTRIES)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import socket
-import struct
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from . import content
 from .exchange import Exchange, reason_phrase
 from .malformed import MALFORMED
+from .plan import Plan
 from .routing import Args, BadRequest, Param, Route, Router, RouteTable
 
 __all__ = ["MAX_BYTES", "MAX_CHUNKS", "MAX_DELAY", "ROUTER", "ROUTES", "route_table"]
@@ -47,136 +47,137 @@ def _delay(doc: str, default: float, high: float = MAX_DELAY) -> Param:
 
 # -- teaching pages --------------------------------------------------------------------------
 
-def index(ex: Exchange, args: Args) -> None:
+def index(ex: Exchange, args: Args) -> Plan:
     page = ("<!doctype html>\n<html><head><meta charset=\"utf-8\">"
             "<title>httpexplore demo server</title></head>\n<body><h1>httpexplore demo server"
             f"</h1>\n{route_table()._repr_html_()}\n</body></html>\n")
-    ex.respond(200, page.encode("utf-8"), content_type="text/html; charset=utf-8")
+    yield from ex.respond(200, page.encode("utf-8"), content_type="text/html; charset=utf-8")
 
 
-def routes_json(ex: Exchange, args: Args) -> None:
-    ex.respond(200, (route_table().to_json() + "\n").encode("utf-8"), content_type=_JSON)
+def routes_json(ex: Exchange, args: Args) -> Plan:
+    yield from ex.respond(200, (route_table().to_json() + "\n").encode("utf-8"), content_type=_JSON)
 
 
-def changelog(ex: Exchange, args: Args) -> None:
+def changelog(ex: Exchange, args: Args) -> Plan:
     # The Godot tutorial's page, paced so that a learner polling by hand sees it grow.
     parts = content.split_even(content.changelog(), args.get_int("chunks"))
-    ex.stream(200, [("Content-Type", _TEXT)], parts, delay=args.get_float("delay"))
+    yield from ex.stream(200, [("Content-Type", _TEXT)], parts, delay=args.get_float("delay"))
 
 
 # -- bodies and framing ----------------------------------------------------------------------
 
-def fixed_bytes(ex: Exchange, args: Args) -> None:
+def fixed_bytes(ex: Exchange, args: Args) -> Plan:
     size, kind = args.get_int("n"), args.get_str("kind")
     kind_type = _TEXT if kind == "text" else "application/octet-stream"
-    ex.stream(200, [("Content-Type", kind_type)],
+    yield from ex.stream(200, [("Content-Type", kind_type)],
               content.pieces(size, kind, args.get_int("seed")), length=size)
 
 
-def chunked(ex: Exchange, args: Args) -> None:
+def chunked(ex: Exchange, args: Args) -> Plan:
     chunks, size, delay = args.get_int("chunks"), args.get_int("size"), args.get_float("delay")
     _check_delay(delay * (chunks - 1))
     if chunks * size > MAX_BYTES:
         raise BadRequest(f"chunks × size exceeds {MAX_BYTES} bytes")
-    ex.stream(200, [("Content-Type", _TEXT)], content.pieces(chunks * size, piece=size),
+    yield from ex.stream(200, [("Content-Type", _TEXT)], content.pieces(chunks * size, piece=size),
               framing="chunked", delay=delay)
 
 
-def drip(ex: Exchange, args: Args) -> None:
+def drip(ex: Exchange, args: Args) -> Plan:
     size, count, delay = args.get_int("bytes"), args.get_int("pieces"), args.get_float("delay")
     count = min(count, size)
     _check_delay(delay * (count - 1))
     parts = content.split_even(content.payload(size), count)
-    ex.stream(200, [("Content-Type", _TEXT)], parts, length=size, delay=delay)
+    yield from ex.stream(200, [("Content-Type", _TEXT)], parts, length=size, delay=delay)
 
 
-def stream_lines(ex: Exchange, args: Args) -> None:
+def stream_lines(ex: Exchange, args: Args) -> Plan:
     count, delay = args.get_int("n"), args.get_float("delay")
     _check_delay(delay * (count - 1))
     lines = (json.dumps({"id": i, "text": f"line {i} of {count}"}).encode() + b"\n"
              for i in range(count))
-    ex.stream(200, [("Content-Type", "application/x-ndjson")], lines, delay=delay)
+    yield from ex.stream(200, [("Content-Type", "application/x-ndjson")], lines, delay=delay)
 
 
-def close_delimited(ex: Exchange, args: Args) -> None:
+def close_delimited(ex: Exchange, args: Args) -> Plan:
     text = ("This body has neither Content-Length nor chunked coding.\n",
             "It ends when the server closes the connection (RFC 9112 §6.3 rule 8),\n",
             "so the client can only know it is complete by seeing the close.\n")
-    ex.stream(200, [("Content-Type", _TEXT)], [line.encode() for line in text],
+    yield from ex.stream(200, [("Content-Type", _TEXT)], [line.encode() for line in text],
               framing="close", delay=args.get_float("delay"))
 
 
-def http10(ex: Exchange, args: Args) -> None:
+def http10(ex: Exchange, args: Args) -> Plan:
     # Written by hand: Exchange always speaks HTTP/1.1. An HTTP/1.0 response without
     # "Connection: keep-alive" tells the client the connection closes after it (§9.3).
     body = b"An HTTP/1.0 response: the connection closes after this body.\n"
     head = (b"HTTP/1.0 200 OK\r\nServer: httpexplore-demo\r\nContent-Type: text/plain; "
             b"charset=utf-8\r\nContent-Length: %d\r\n\r\n" % len(body))
-    ex.write(head if ex.head_only else head + body)
+    yield from ex.write(head if ex.head_only else head + body)
     ex.done(close=True)
 
 
-def gzipped(ex: Exchange, args: Args) -> None:
+def gzipped(ex: Exchange, args: Args) -> Plan:
     data = _json({"gzipped": True, "message": "this JSON was sent with Content-Encoding: gzip"})
     # mtime=0 keeps the compressed bytes identical from run to run.
-    ex.respond(200, gzip.compress(data, mtime=0), headers=[("Content-Encoding", "gzip")],
+    yield from ex.respond(200, gzip.compress(data, mtime=0), headers=[("Content-Encoding", "gzip")],
                content_type=_JSON)
 
 
-def trailers(ex: Exchange, args: Args) -> None:
+def trailers(ex: Exchange, args: Args) -> Plan:
     parts = [b"Trailer fields come after the last chunk,\n", b"so a server can send values ",
              b"it only knows once the body is out (RFC 9112 section 7.1.2).\n"]
     digest = hashlib.sha256(b"".join(parts)).hexdigest()
     fields = [("Content-Type", _TEXT)]
     if not ex.request.http10:  # no chunked, hence no trailers, for HTTP/1.0
         fields.append(("Trailer", "X-Checksum, X-Chunk-Count"))
-    ex.stream(200, fields, parts, delay=args.get_float("delay"),
+    yield from ex.stream(200, fields, parts, delay=args.get_float("delay"),
               trailers=[("X-Checksum", f"sha256={digest}"), ("X-Chunk-Count", str(len(parts)))])
 
 
-def early_hints(ex: Exchange, args: Args) -> None:
+def early_hints(ex: Exchange, args: Args) -> Plan:
     link = ("Link", "</style.css>; rel=preload; as=style")
-    ex.interim(103, [link])
-    ex.sleep(args.get_float("delay"))
-    ex.respond(200, b"The final response, sent after 103 Early Hints.\n", headers=[link])
+    yield from ex.interim(103, [link])
+    yield from ex.sleep(args.get_float("delay"))
+    yield from ex.respond(200, b"The final response, sent after 103 Early Hints.\n", headers=[link])
 
 
-def expect_continue(ex: Exchange, args: Args) -> None:
+def expect_continue(ex: Exchange, args: Args) -> Plan:
     declared, limit = ex.declared_length, args.get_int("max")
     if declared is not None and declared > limit:
         # Refuse before the body is sent: the point of Expect: 100-continue (RFC 9110
         # §10.1.1). The body may still be on its way, so the connection must close.
         ex.close_after = True
-        ex.respond(413, f"{declared} bytes is more than max={limit}; body not read\n".encode())
+        yield from ex.respond(
+            413, f"{declared} bytes is more than max={limit}; body not read\n".encode())
         return
-    body = ex.read_body()
-    ex.respond(200, _json({"expect": ex.request.get("Expect"),
+    body = yield from ex.read_body()
+    yield from ex.respond(200, _json({"expect": ex.request.get("Expect"),
                            "sent_100_continue": ex.sent_continue, "received": len(body)}),
                content_type=_JSON)
 
 
-def echo(ex: Exchange, args: Args) -> None:
+def echo(ex: Exchange, args: Args) -> Plan:
     kind = args.get_str("type")
     content_type = "application/octet-stream" if kind == "binary" else \
         "text/plain; charset=iso-8859-1"
-    ex.respond(200, ex.request.raw + ex.body_raw, content_type=content_type)
+    yield from ex.respond(200, ex.request.raw + ex.body_raw, content_type=content_type)
 
 
-def headers(ex: Exchange, args: Args) -> None:
-    ex.respond(200, _json({"headers": [list(pair) for pair in ex.request.headers]}),
+def headers(ex: Exchange, args: Args) -> Plan:
+    yield from ex.respond(200, _json({"headers": [list(pair) for pair in ex.request.headers]}),
                content_type=_JSON)
 
 
-def server_sent_events(ex: Exchange, args: Args) -> None:
+def server_sent_events(ex: Exchange, args: Args) -> Plan:
     count, delay = args.get_int("count"), args.get_float("delay")
     _check_delay(delay * (count - 1))
     events = [f"id: {i}\nevent: tick\ndata: {{\"n\": {i}, \"of\": {count}}}\n\n".encode()
               for i in range(1, count + 1)]
-    ex.stream(200, [("Content-Type", "text/event-stream; charset=utf-8"),
+    yield from ex.stream(200, [("Content-Type", "text/event-stream; charset=utf-8"),
                     ("Cache-Control", "no-store")], events, delay=delay)
 
 
-def slow_head(ex: Exchange, args: Args) -> None:
+def slow_head(ex: Exchange, args: Args) -> Plan:
     body = b"The head of this response arrived a few bytes at a time.\n"
     lines = [b"HTTP/1.1 200 OK\r\n", b"Server: httpexplore-demo\r\n",
              b"Content-Type: text/plain; charset=utf-8\r\n",
@@ -186,22 +187,22 @@ def slow_head(ex: Exchange, args: Args) -> None:
     halves = [half for line in lines for half in (line[: len(line) // 2], line[len(line) // 2:])]
     pause = args.get_float("delay") / len(halves)
     for half in halves:
-        ex.write(half)
-        ex.sleep(pause)
+        yield from ex.write(half)
+        yield from ex.sleep(pause)
     if not ex.head_only:
-        ex.write(body)
+        yield from ex.write(body)
     ex.done(close=ex.close_after)
 
 
-def delay(ex: Exchange, args: Args) -> None:
+def delay(ex: Exchange, args: Args) -> Plan:
     seconds = args.get_float("s")
-    ex.sleep(seconds)
-    ex.respond(200, _json({"delay": seconds}), content_type=_JSON)
+    yield from ex.sleep(seconds)
+    yield from ex.respond(200, _json({"delay": seconds}), content_type=_JSON)
 
 
 # -- status codes and redirects --------------------------------------------------------------
 
-def status(ex: Exchange, args: Args) -> None:
+def status(ex: Exchange, args: Args) -> Plan:
     code = args.get_int("code")
     if code < 200:
         raise BadRequest("1xx codes are interim responses: see /early-hints and /continue")
@@ -212,43 +213,51 @@ def status(ex: Exchange, args: Args) -> None:
         extra.append(("WWW-Authenticate", 'Basic realm="httpexplore-demo"'))
     elif code in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE):
         extra.append(("Retry-After", "1"))
-    ex.respond(code, f"{code} {reason_phrase(code)}\n".encode(), headers=extra)
+    yield from ex.respond(code, f"{code} {reason_phrase(code)}\n".encode(), headers=extra)
 
 
-def redirect_chain(ex: Exchange, args: Args) -> None:
+def redirect_chain(ex: Exchange, args: Args) -> Plan:
     hops, code = args.get_int("n"), args.get_str("status")
     suffix = "" if code == "302" else f"?status={code}"
     target = "/headers" if hops == 1 else f"/redirect/{hops - 1}{suffix}"
-    ex.respond(int(code), f"redirecting to {target}\n".encode(), headers=[("Location", target)])
+    yield from ex.respond(int(code), f"redirecting to {target}\n".encode(),
+                          headers=[("Location", target)])
 
 
-def redirect_to(ex: Exchange, args: Args) -> None:
+def redirect_to(ex: Exchange, args: Args) -> Plan:
     url = args.get_str("url")
     # The value goes into a header: refuse anything that could end the field early.
     if not url or len(url) > 2048 or not url.isascii() or not url.isprintable() or " " in url:
         raise BadRequest("url must be 1 to 2048 visible ASCII characters")
-    ex.respond(int(args.get_str("status")), f"redirecting to {url}\n".encode(),
+    # Only http(s) URLs and paths: a "javascript:" or "data:" Location is a classic open-
+    # redirect-to-script trick, and "//host" would leave the scheme to whoever follows it.
+    scheme = urlsplit(url).scheme.lower()
+    if url.startswith("//") or "\\" in url or scheme not in ("", "http", "https") or (
+            scheme and not urlsplit(url).netloc):
+        raise BadRequest("url must be an http:// or https:// URL or a path such as /headers")
+    yield from ex.respond(int(args.get_str("status")), f"redirecting to {url}\n".encode(),
                headers=[("Location", url)])
 
 
 # -- the malformed catalogue -----------------------------------------------------------------
 
-def malformed_index(ex: Exchange, args: Args) -> None:
-    ex.respond(200, (str(MALFORMED) + "\n").encode("utf-8"))
+def malformed_index(ex: Exchange, args: Args) -> Plan:
+    yield from ex.respond(200, (str(MALFORMED) + "\n").encode("utf-8"))
 
 
-def malformed(ex: Exchange, args: Args) -> None:
+def malformed(ex: Exchange, args: Args) -> Plan:
     entry = MALFORMED.get(args.get_str("name"))
     if entry is None:
-        ex.respond(404, f"no such entry; known: {', '.join(MALFORMED)}\n".encode())
+        yield from ex.respond(404, f"no such entry; known: {', '.join(MALFORMED)}\n".encode())
         return
-    ex.write(entry.payload)
+    yield from ex.write(entry.payload)
+    if entry.later:
+        yield from ex.sleep(entry.pause)
+        yield from ex.write(entry.later)
     if entry.ending == "silence":
-        ex.sleep(ex.wire.settings.silence_timeout)
-    elif entry.ending == "reset":
-        # SO_LINGER with a zero timeout turns close() into an immediate RST.
-        ex.wire.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    ex.done(close=True, graceful=entry.ending != "reset")
+        yield from ex.sleep(ex.settings.silence_timeout)
+    # "reset": the executor aborts the connection (on a socket: SO_LINGER 0, then close).
+    ex.done(close=entry.ending != "keep-open", reset=entry.ending == "reset")
 
 
 _N_BYTES = Param("n", "int", "body size in bytes", None, 0, MAX_BYTES)
@@ -312,7 +321,8 @@ ROUTES = (
     Route("/delay/<s>", delay, "waits s seconds, then answers",
           (Param("s", "float", "seconds to wait", None, 0, MAX_DELAY),), methods=None),
     Route("/malformed/", malformed_index, "the catalogue of malformed responses"),
-    Route("/malformed/<name>", malformed, "sends that broken response raw, then closes",
+    Route("/malformed/<name>", malformed,
+          "sends that broken response raw, then closes (unsolicited-response: stays open)",
           (Param("name", "str", "catalogue entry (see /malformed/)"),)),
 )
 

@@ -17,10 +17,16 @@ from typing import Literal
 
 from ._table import html_table, text_table
 from .exchange import Exchange
+from .plan import Plan
 
 __all__ = ["Args", "BadRequest", "Handler", "Param", "Route", "RouteTable", "Router"]
 
-Handler = Callable[[Exchange, "Args"], None]
+#: A handler plans one response (a generator of plan actions, see :mod:`.plan`).
+Handler = Callable[[Exchange, "Args"], Plan]
+
+# Error pages quote what the client sent (a path, a method, a parameter): plain text, and a
+# browser told not to sniff it into HTML.
+_NOSNIFF = ("X-Content-Type-Options", "nosniff")
 Value = int | float | str
 
 
@@ -205,27 +211,28 @@ class Router:
     def __init__(self, table: RouteTable) -> None:
         self.table = table
 
-    def __call__(self, ex: Exchange) -> None:
+    def __call__(self, ex: Exchange) -> Plan:
         path = ex.request.path
         found = next(((r, m) for r in self.table if (m := r.match(path)) is not None), None)
         if found is None:
-            ex.read_body()
-            ex.respond(404, f"no route for {path!r}; GET / lists the routes\n".encode())
+            yield from ex.read_body()
+            yield from ex.respond(404, f"no route for {path!r}; GET / lists the routes\n"
+                                  .encode(), headers=[_NOSNIFF])
             return
         route, path_values = found
         if route.methods is not None and ex.request.method not in route.methods:
-            ex.read_body()
+            yield from ex.read_body()
             allow = ", ".join(route.methods)
-            ex.respond(405, f"{ex.request.method} is not allowed here (Allow: {allow})\n"
-                       .encode(), headers=[("Allow", allow)])
+            yield from ex.respond(405, f"{ex.request.method} is not allowed here (Allow: "
+                                  f"{allow})\n".encode(), headers=[("Allow", allow), _NOSNIFF])
             return
         try:
             args = route.parse_args(path_values, ex.request.query)
             if route.reads_body:
-                ex.read_body()
-            route.handler(ex, args)
+                yield from ex.read_body()
+            yield from route.handler(ex, args)
         except BadRequest as error:
             if ex.started:
                 raise RuntimeError(f"{route.pattern} refused a request after answering") from error
-            ex.read_body()
-            ex.respond(400, (error.reason + "\n").encode())
+            yield from ex.read_body()
+            yield from ex.respond(400, (error.reason + "\n").encode(), headers=[_NOSNIFF])

@@ -2,55 +2,52 @@
 
 Theory of operation
 -------------------
-``start()`` binds a listening socket and starts one *accept thread*. The accept thread waits
-on a selector for either a new connection or a byte on a private wake-up socket pair; each
-accepted connection gets its own daemon thread running
-:func:`~.connection.serve_connection`. At most ``max_connections`` connections are served at
-once; beyond that a new connection gets ``503 Service Unavailable`` and is closed, so threads
-and memory stay bounded however many clients arrive.
+Every route plans its response as timed actions (:mod:`.plan`); a *backend* carries the plans
+out. The socket backend (:mod:`.socket_server`, the default on CPython) listens on a real
+loopback port with one thread per connection. The in-memory backend (:mod:`.memory_server`,
+``in_memory=True``, the default under Pyodide where there are no sockets or threads) listens
+in the process only: ``HTTPClient.connect_to_host(srv.host, srv.port)`` from the same process
+reaches it without a socket. Both look the same from outside: ``host``, ``port``, ``url``,
+``start()``/``stop()`` and the context manager.
 
-``stop()`` sets the stop event (every sleeping handler wakes up and gives up), wakes the
-accept thread and joins it, shuts down every live connection socket (which wakes threads
-blocked in ``recv`` or ``send``), joins the connection threads, then closes the listener and
-removes the CA file. A socket is only shut down while it is registered, and a connection
-thread unregisters its socket before closing it, both under one lock: a file descriptor
-number is never shut down after it could have been reused.
+Only the socket backend speaks TLS; the modules it needs (``socket`` operations, threads,
+``ssl``, ``trustme``) are imported when it starts.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import selectors
-import socket
-import ssl
+import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from . import certs
-from .connection import serve_connection
-from .exchange import Settings, Wire, head_bytes
+from .exchange import Settings
 from .routes import ROUTER
 
-__all__ = ["DemoServer"]
+if TYPE_CHECKING:
+    from .memory_server import MemoryBackend
+    from .socket_server import SocketBackend
 
-log = logging.getLogger("httpexplore.demo")
+__all__ = ["DEFAULT_IDLE_TIMEOUT", "DemoServer"]
 
-_BUSY_BODY = b"too many connections; try again\n"
-_BUSY = head_bytes(503, [("Content-Type", "text/plain; charset=utf-8"),
-                         ("Content-Length", str(len(_BUSY_BODY))), ("Connection", "close"),
-                         ("Retry-After", "1")]) + _BUSY_BODY
+#: Seconds an idle keep-alive connection is kept open: long enough for a class to pause and
+#: talk between two requests, short enough that forgotten connections do not pile up.
+DEFAULT_IDLE_TIMEOUT = 300.0
 
 
 class DemoServer:
-    """A teaching HTTP/1.1 server on the loopback interface, running in background threads.
+    """A teaching HTTP/1.1 server on the loopback interface (or in memory).
 
     Parameters
     ----------
     tls : bool
-        Serve HTTPS with certificates generated at start-up (needs ``trustme``).
+        Serve HTTPS with certificates generated at start-up (needs ``trustme``; sockets only).
     host : str
         Address to listen on; ``"127.0.0.1"`` by default (``"::1"`` for IPv6).
     port : int
@@ -61,11 +58,19 @@ class DemoServer:
     max_connections : int
         Connections served at once; more get 503 and are closed.
     idle_timeout, request_timeout, silence_timeout : float
-        Seconds before an idle keep-alive connection is closed, before a request that is
-        still arriving gets 408, and before ``/malformed/silence`` gives up.
+        Seconds before an idle keep-alive connection is closed (300 s by default: a class can
+        pause between two requests), before a request that is still arriving gets 408 (10 s),
+        and before ``/malformed/silence`` gives up (30 s).
     send_date : bool
         Send a ``Date`` header. Off by default so that stored notebook outputs do not change
         from run to run (RFC 9110 §6.6.1 lets a server without a reliable clock omit it).
+    in_memory : bool or None
+        Serve in this process only, with no socket and no thread: clients of the same process
+        reach it through ``connect_to_host(srv.host, srv.port)``. None (the default) means
+        True under Pyodide (``sys.platform == "emscripten"``), False elsewhere. No TLS.
+    clock : callable
+        In memory only: the clock that paces responses and times out requests (default
+        ``time.monotonic``; tests pass a fake one).
 
     Examples
     --------
@@ -75,25 +80,32 @@ class DemoServer:
     """
 
     def __init__(self, tls: bool = False, host: str = "127.0.0.1", port: int = 0, *,
-                 cert: str = "valid", max_connections: int = 512, idle_timeout: float = 15.0,
-                 request_timeout: float = 10.0, silence_timeout: float = 30.0,
-                 send_date: bool = False) -> None:
+                 cert: str = "valid", max_connections: int = 512,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT, request_timeout: float = 10.0,
+                 silence_timeout: float = 30.0, send_date: bool = False,
+                 in_memory: bool | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         if cert not in certs.CERT_KINDS:
             raise ValueError(f"cert must be one of {', '.join(certs.CERT_KINDS)}, not {cert!r}")
         if cert != "valid" and not tls:
             raise ValueError(f"cert={cert!r} only makes sense with tls=True")
+        if in_memory is None:
+            in_memory = sys.platform == "emscripten"
+        if in_memory and tls:
+            raise ValueError("an in-memory DemoServer cannot serve TLS: TLS needs a socket "
+                             "server (DemoServer(tls=True) on CPython); use in_memory=False, "
+                             "or plain http:// in memory")
+        if clock is not None and not in_memory:
+            raise ValueError("clock= is for in-memory servers only (in_memory=True)")
         self.tls, self.host, self.cert = tls, host, cert
+        self.in_memory = in_memory
+        self._clock = clock or time.monotonic
         self._requested_port = port
         self.max_connections = max_connections
         self._settings = Settings(idle_timeout, request_timeout, silence_timeout, send_date)
         self._state = "new"
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._live: dict[socket.socket, threading.Thread] = {}
-        self._listener: socket.socket | None = None
-        self._wake: tuple[socket.socket, socket.socket] | None = None
-        self._accept_thread: threading.Thread | None = None
-        self._context: ssl.SSLContext | None = None
+        self._backend: SocketBackend | MemoryBackend | None = None
         self.port = 0
         self.ca_pem: bytes | None = None
         self.ca_path: str | None = None
@@ -101,7 +113,7 @@ class DemoServer:
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> DemoServer:
-        """Bind, start serving in the background and return ``self``.
+        """Start serving in the background and return ``self``.
 
         Raises ``RuntimeError`` if the server was already stopped (make a new one), and
         ``OSError`` if the address cannot be bound.
@@ -113,47 +125,38 @@ class DemoServer:
                 raise RuntimeError("a stopped DemoServer cannot be restarted; create a new one")
             self._state = "running"
         try:
-            if self.tls:
-                generated = certs.build(self.cert)
-                self._context, self.ca_pem = generated.context, generated.ca_pem
-                self.ca_path = _write_temp(self.ca_pem)
-            self._listener = _listen(self.host, self._requested_port, self.max_connections)
-            self.port = self._listener.getsockname()[1]
-            self._wake = socket.socketpair()
-            self._accept_thread = threading.Thread(
-                target=self._accept_loop, name="httpexplore-demo-accept", daemon=True)
-            self._accept_thread.start()
+            self._backend = self._memory_backend() if self.in_memory else self._socket_backend()
+            self.port = self._backend.port
         except BaseException:
             self.stop()
             raise
         return self
 
+    def _memory_backend(self) -> MemoryBackend:
+        from .memory_server import MemoryBackend
+
+        return MemoryBackend(self.host, self._requested_port, self.max_connections,
+                             self._settings, ROUTER, self._clock)
+
+    def _socket_backend(self) -> SocketBackend:
+        from .socket_server import SocketBackend
+
+        context = None
+        if self.tls:
+            generated = certs.build(self.cert)
+            context, self.ca_pem = generated.context, generated.ca_pem
+            self.ca_path = _write_temp(self.ca_pem)
+        return SocketBackend(self.host, self._requested_port, self.max_connections,
+                             self._settings, ROUTER, context)
+
     def stop(self) -> None:
-        """Stop serving, close every socket and join every thread. Safe to call twice."""
+        """Stop serving, end every connection (and join every thread). Safe to call twice."""
         with self._lock:
             if self._state == "stopped":
                 return
             self._state = "stopped"
-        self._stop.set()
-        if self._accept_thread is not None:
-            with contextlib.suppress(OSError):
-                assert self._wake is not None
-                self._wake[1].send(b"x")
-            self._accept_thread.join()
-        with self._lock:
-            threads = list(self._live.values())
-            for sock in self._live:
-                with contextlib.suppress(OSError):
-                    # socket.socket.shutdown, not SSLSocket.shutdown: no TLS I/O from this
-                    # thread, just wake the owner thread, which closes the socket itself.
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-        for thread in threads:
-            thread.join(timeout=10)
-            if thread.is_alive():
-                log.warning("demo server: connection thread %s did not stop", thread.name)
-        for sock in [self._listener, *(self._wake or ())]:
-            if sock is not None:
-                sock.close()
+        if self._backend is not None:
+            self._backend.stop()
         if self.ca_path is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self.ca_path)
@@ -184,92 +187,14 @@ class DemoServer:
     @property
     def connections(self) -> int:
         """Number of connections being served right now."""
-        with self._lock:
-            return len(self._live)
+        backend = self._backend
+        return backend.connections if backend is not None and self.running else 0
 
     def __repr__(self) -> str:
         cert = f" ({self.cert} cert)" if self.cert != "valid" else ""
+        where = " in memory" if self.in_memory else ""
         state = {"new": "not started"}.get(self._state, self._state)
-        return f"<DemoServer {self.scheme}{cert} {state}>"
-
-    # -- threads -------------------------------------------------------------------------------
-
-    def _accept_loop(self) -> None:
-        assert self._listener is not None and self._wake is not None
-        self._listener.setblocking(False)
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake[0], selectors.EVENT_READ)
-            while not self._stop.is_set():
-                for key, _ in selector.select():
-                    if key.fileobj is self._listener and not self._stop.is_set():
-                        try:
-                            self._accept_one()
-                        except Exception:  # never let one client kill the accept thread
-                            log.exception("demo server: error while accepting a connection")
-
-    def _accept_one(self) -> None:
-        assert self._listener is not None
-        try:
-            sock, _ = self._listener.accept()
-        except BlockingIOError:  # another wake-up took it, or the client gave up already
-            return
-        except OSError:  # e.g. out of file descriptors: back off instead of spinning
-            self._stop.wait(0.05)
-            return
-        try:
-            sock.setblocking(True)
-            # Paced writes must leave at once, and a head and body written separately must
-            # not wait for a delayed ACK (Nagle's algorithm): teaching needs real timing.
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self._context is not None:
-                sock = self._context.wrap_socket(sock, server_side=True,
-                                                 do_handshake_on_connect=False)
-        except OSError:  # reset before we could even look at it
-            sock.close()
-            return
-        with self._lock:
-            busy = len(self._live) >= self.max_connections
-            if not busy:
-                thread = threading.Thread(target=self._serve, args=(sock,),
-                                          name="httpexplore-demo-conn", daemon=True)
-                self._live[sock] = thread
-        if busy:
-            self._refuse(sock)
-            return
-        try:
-            thread.start()
-        except RuntimeError:  # cannot start a thread: refuse this client, keep serving
-            self._forget(sock)
-            sock.close()
-
-    def _refuse(self, sock: socket.socket) -> None:
-        # Plain HTTP gets a 503 explaining why; over TLS that would need a handshake on the
-        # accept thread, so the connection is just closed.
-        with contextlib.suppress(OSError):
-            if not isinstance(sock, ssl.SSLSocket):
-                sock.settimeout(1.0)
-                sock.sendall(_BUSY)
-        sock.close()
-
-    def _serve(self, sock: socket.socket) -> None:
-        wire = Wire(sock, self._stop, self._settings)
-        try:
-            serve_connection(sock, wire, ROUTER, before_close=self._forget)
-        except Exception:  # a bug in a handler must not kill the server or go unnoticed
-            log.exception("demo server: unexpected error on a connection")
-        finally:
-            self._forget(sock)
-            sock.close()
-
-    def _forget(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._live.pop(sock, None)
-
-
-def _listen(host: str, port: int, backlog: int) -> socket.socket:
-    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    return socket.create_server(address, family=family, backlog=backlog)
+        return f"<DemoServer {self.scheme}{cert}{where} {state}>"
 
 
 def _write_temp(data: bytes) -> str:

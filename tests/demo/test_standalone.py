@@ -1,4 +1,5 @@
-"""The demo server stands alone: stdlib only (plus trustme/cryptography for TLS)."""
+"""The demo server stands alone: stdlib only (plus trustme/cryptography for TLS), and from the
+rest of httpexplore only ``_listeners``, the stdlib-only meeting point with in-memory clients."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ def imported_roots(path: Path) -> set[str]:
             if node.level == 0 and node.module:
                 roots.add(node.module.split(".")[0])
             elif node.level > 1:  # "from .. import x" would reach into the rest of httpexplore
-                roots.add("httpexplore")
+                names = {alias.name for alias in node.names}
+                if node.level != 2 or node.module is not None or names != {"_listeners"}:
+                    roots.add("httpexplore")
     return roots
 
 
@@ -43,3 +46,12 @@ def test_tls_helpers_are_imported_lazily() -> None:
         top |= {node.module.split(".")[0] for node in tree.body
                 if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
         assert not top & ALLOWED_THIRD_PARTY, path.name
+
+
+def test_the_listener_registry_is_stdlib_only() -> None:
+    # The one module of httpexplore the demo may import must not pull the client in.
+    path = PACKAGE.parent / "_listeners.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert not [node for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level > 0]
+    assert imported_roots(path) <= set(sys.stdlib_module_names)

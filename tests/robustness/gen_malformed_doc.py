@@ -24,6 +24,7 @@ from clientkit import exchange  # noqa: E402
 from malformed_cases import CASES, Case  # noqa: E402
 
 from httpexplore import Method  # noqa: E402
+from httpexplore.demo import MALFORMED  # noqa: E402
 from httpexplore.transport import EOF  # noqa: E402
 
 DOC = _HERE.parent.parent / "docs" / "malformed.md"
@@ -83,7 +84,35 @@ def render() -> str:
             lines.append(
                 f"| {i} | `{case.name}` | {shown} | {case.rfc} | {_cell(case.what)} | "
                 f"{status} | {len(body)} bytes | {_cell(message) or '(none)'} |")
+    lines += _demo_lab()
     return "\n".join(lines) + "\n"
+
+
+_ENDINGS = {
+    "close": "close (FIN)",
+    "reset": "reset (RST)",
+    "silence": "silence, then close",
+    "keep-open": "stays open: the next request is answered as usual",
+}
+
+
+def _demo_lab() -> list[str]:
+    """The demo server's own catalogue (``httpexplore.demo.MALFORMED``), which a learner
+    fetches at ``/malformed/<name>``: what each entry sends and how the connection ends."""
+    lines = [
+        f"\n## The demo server's lab: `/malformed/<name>` ({len(MALFORMED)} entries)\n",
+        "`DemoServer` serves these on purpose (`httpexplore.demo.MALFORMED`; the list is at "
+        "`/malformed/`), over a socket or in memory. `unsolicited-response` sends a complete "
+        "response, then, 0.2 s later and before any second request, a second response nobody "
+        "asked for, and keeps the connection open: a client that takes those bytes as the "
+        "answer to its next request is out of step from then on (RFC 9112 §9.3.2).\n",
+        "| name | rule | what the server sends | then the connection |",
+        "|---|---|---|---|",
+    ]
+    for entry in MALFORMED.values():
+        lines.append(f"| `{entry.name}` | {entry.rfc} | {_cell(entry.description)} | "
+                     f"{_ENDINGS[entry.ending]} |")
+    return lines
 
 
 def main() -> int:

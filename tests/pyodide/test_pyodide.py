@@ -1,0 +1,98 @@
+"""The seed tutorial in real Pyodide under Node: the npm ``pyodide`` core (no network at run
+time), the project's wheel and h11's wheel unpacked into Pyodide's file system, and
+``DemoServer()`` in the same process -- in memory there by default, since Pyodide has no
+sockets, threads or ``ssl``. Same body and status flow as on CPython.
+
+Needs ``node`` and ``npm`` (``.ci/run`` installs them from Debian). Without them the test
+skips locally and fails when ``REQUIRE_PYODIDE=1`` (CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from core import PYODIDE_VERSION, install_core  # noqa: E402
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("REQUIRE_PYODIDE") == "1":
+        pytest.fail(f"REQUIRE_PYODIDE=1 but {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    found = shutil.which("node")
+    if found is None:
+        _missing("node is not installed (Debian: apt-get install nodejs npm)")
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="module")
+def pyodide_core(node: str) -> Path:
+    try:
+        return install_core()
+    except RuntimeError as exc:
+        _missing(str(exc))
+        raise
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]:
+    """The project's wheel, built from this tree, and the h11 wheel it runs with."""
+    import h11
+
+    folder = tmp_path_factory.mktemp("wheels")
+    pip = [sys.executable, "-m", "pip"]
+    for command in (
+        [*pip, "wheel", "--no-deps", "--quiet", "-w", str(folder), str(ROOT)],
+        [*pip, "download", "--no-deps", "--quiet", "-d", str(folder), f"h11=={h11.__version__}"],
+    ):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, done.stderr
+    found = sorted(folder.glob("*.whl"))
+    assert [p.name.split("-")[0] for p in found] == ["h11", "httpexplore"], found
+    yield found
+
+
+def summary(command: list[str]) -> dict[str, object]:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_seed_tutorial_in_real_pyodide(node: str, pyodide_core: Path,
+                                       wheels: list[Path]) -> None:
+    script = str(HERE / "seed_tutorial.py")
+    in_pyodide = summary([node, str(HERE / "run_in_pyodide.mjs"), str(pyodide_core), script,
+                          *map(str, wheels)])
+    on_cpython = summary([sys.executable, script])
+    assert json.loads((pyodide_core / "package.json").read_text())["version"] == PYODIDE_VERSION
+    assert in_pyodide["platform"] == "emscripten" and on_cpython["platform"] != "emscripten"
+    # DemoServer() is in memory in Pyodide, a socket server on CPython; the client got there
+    # with connect_to_host(srv.host, srv.port) in both.
+    assert (in_pyodide["in_memory"], in_pyodide["transports"]) == (True, ["in-memory"])
+    assert (on_cpython["in_memory"], on_cpython["transports"]) == (False, ["socket"])
+    for key in ("code", "headers", "chunked", "length", "sha256", "statuses", "har_entries",
+                "text_lines", "snapshot"):
+        assert in_pyodide[key] == on_cpython[key], key
+    assert in_pyodide["code"] == 200 and in_pyodide["chunked"] is True
+    assert in_pyodide["statuses"] == ["DISCONNECTED", "CONNECTING", "CONNECTED", "REQUESTING",
+                                      "BODY", "CONNECTED"]
+    # Paced in memory too: the page arrives over several reads when polled quickly.
+    assert isinstance(in_pyodide["reads"], int) and in_pyodide["reads"] > 1
