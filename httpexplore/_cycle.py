@@ -40,7 +40,7 @@ class Cycle:
                  "info", "interim", "keep_alive",
                  "last_rx", "method", "parser", "pending_error", "reason", "received_total",
                  "response_code", "target", "trailers", "tunnel", "tx", "tx_offset", "unfed",
-                 "used")
+                 "unsolicited", "used")
 
     def __init__(self) -> None:
         self.parser: h11.Connection | None = None
@@ -79,6 +79,7 @@ class Cycle:
         self.received_total = 0
         self.unfed = 0  # bytes of the read being parsed that h11 has not been given yet
         self.pending_error = ""  # a failure to report once the buffered body is handed out
+        self.unsolicited = 0  # bytes seen beyond the end of the response (answering nothing)
 
     def take(self, size: int, exact: bool = False) -> bytes:
         """Hand out up to ``size`` buffered body bytes (no copy when one piece fits).  With

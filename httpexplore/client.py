@@ -57,6 +57,7 @@ from .errors import (
     TransportError,
     explain_protocol_error,
     head_cut_short_message,
+    idle_closed_message,
     incomplete_body_message,
     read_timeout_message,
     truncated_body_message,
@@ -484,7 +485,13 @@ class HTTPClient:
                 body: str = "") -> Error:
         """Queue a request; bytes are written by later :meth:`poll` calls.  Returns ``OK`` and
         moves to REQUESTING, or ``ERR_INVALID_PARAMETER`` (bad method, URL or header, or the
-        status is not CONNECTED) with a message and no change."""
+        status is not CONNECTED) with a message and no change.
+
+        On a reused keep-alive connection it first looks, without blocking, for what arrived
+        while the connection was idle.  Bytes (which answer no request: RFC 9112 §9.3.2) or a
+        close by the server end the connection: nothing is written, the status becomes
+        CONNECTION_ERROR and ``ERR_CONNECTION_ERROR`` is returned with a message, as Godot's
+        ``request()`` does when writing fails.  Connect again to continue."""
         if not isinstance(body, str):
             raise TypeError(f"body must be a str (use request_raw for bytes), not "
                             f"{type(body).__name__}")
@@ -520,8 +527,16 @@ class HTTPClient:
         except h11.LocalProtocolError as exc:
             return self._finish_call(op, started, before, self._caller_mistake(
                 Error.ERR_INVALID_PARAMETER, f"the request is not valid HTTP/1.1: {exc}"))
-        self._requests += 1
         reused = c.used  # an earlier request completed on this connection
+        if reused and self._transport is not None:
+            # Godot writes the request inside request(); this client writes it in poll(), and
+            # looks for bytes or an EOF on the idle connection here and before the first write.
+            # Either ends the connection (nothing of this request is written), so the h11
+            # cycle just started does not matter; the step stays on the previous cycle.
+            result = self._probe_reused()
+            if result is not _OK:
+                return self._finish_call(op, started, before, result)
+        self._requests += 1
         c.reset_response()
         c.count = self._requests
         c.tx, c.tx_offset = wire, 0
@@ -666,6 +681,8 @@ class HTTPClient:
         c = self._c
         try:
             if c.tx_offset < len(c.tx):  # the request is not all written yet
+                if not c.tx_offset and c.info.reused and self._probe_reused() is not _OK:
+                    return Error.ERR_CONNECTION_ERROR
                 written = self._flush()
                 if c.tx_offset >= len(c.tx):
                     c.used = True  # the next request on this connection reuses it
@@ -743,6 +760,8 @@ class HTTPClient:
             if self._status is Status.REQUESTING:
                 # Checked before h11 sees the EOF, which it would report as "can't handle event
                 # type ConnectionClosed" (nothing received) or "peer unexpectedly closed".
+                if c.info.reused and not c.received_total:
+                    return self._broken(idle_closed_message(during_request=True))
                 return self._broken(head_cut_short_message(c.received_total))
         try:
             receive(c, parser, data, self._step_events if self._subscribers else None)
@@ -895,8 +914,7 @@ class HTTPClient:
             return Error.OK
         if not data:
             self._event("PeerClosed")
-            return self._broken("the server closed the idle keep-alive connection; call "
-                                "connect_to_host() again to make a new one")
+            return self._broken(idle_closed_message())
         self._event("Unsolicited", length=len(data))
         return self._broken(unsolicited_message(len(data)))
 
@@ -922,7 +940,15 @@ class HTTPClient:
 
     # ------------------------------------------------------------------ outcomes -----------
     def _complete(self, what: Input) -> None:
+        """The response is complete and handed out: CONNECTED, or DISCONNECTED when the
+        connection closes, or CONNECTION_ERROR when bytes follow the response."""
         c = self._c
+        if self._look_behind():
+            self._broken(unsolicited_message(c.unsolicited, after_response=True))
+            return
+        if c.closing:  # (the look behind may have seen the server close)
+            what = Input.HEAD_DONE_CLOSE if what is Input.HEAD_DONE else (
+                Input.BODY_DONE_CLOSE if what is Input.BODY_DONE else what)
         self._set_status(what)
         if what in (Input.BODY_DONE_CLOSE, Input.HEAD_DONE_CLOSE):
             if self._transport is not None:
@@ -930,6 +956,49 @@ class HTTPClient:
             self._transport = None
         else:
             c.used = True
+
+    def _look_behind(self) -> bool:
+        """Is anything behind the complete response?  True when bytes follow it (h11 holds
+        them, or one non-blocking read finds them): they answer no request (RFC 9112
+        §9.3.2).  An end of stream found here sets ``closing``.
+
+        Runs once per response, never on an idle poll; whatever path ended the message
+        (a counted Content-Length body, chunked, HEAD, 204/304, after 1xx).  After a 101 the
+        bytes belong to the new protocol, and at EOF there is nothing left to read.
+        """
+        c = self._c
+        if c.unsolicited or c.eof or c.response_code == 101 or self._transport is None:
+            return c.unsolicited > 0
+        try:
+            data = self._recv(_HEAD_READ)
+        except TransportError:
+            c.closing = True  # reset after a complete response: the connection is gone
+            return False
+        if data is None:
+            return False
+        if not data:
+            c.eof = c.closing = True
+            self._event("PeerClosed")
+            return False
+        c.unsolicited = len(data)
+        self._event("Unsolicited", length=len(data))
+        return True
+
+    def _probe_reused(self) -> Error:
+        """Before a request is written on a reused connection: one non-blocking read.  Bytes
+        mean unsolicited data (never taken as this request's response), EOF means the server
+        closed the idle connection; either ends in CONNECTION_ERROR."""
+        try:
+            data = self._recv(_HEAD_READ)
+        except TransportError as exc:
+            return self._broken(f"{exc.message}; {idle_closed_message()}")
+        if data is None:
+            return _OK
+        if not data:
+            self._event("PeerClosed")
+            return self._broken(idle_closed_message())
+        self._event("Unsolicited", length=len(data))
+        return self._broken(unsolicited_message(len(data)))
 
     def _broken(self, message: str) -> Error:
         """A connection or protocol failure after connecting: CONNECTION_ERROR."""

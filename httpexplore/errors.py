@@ -22,7 +22,8 @@ import h11
 
 __all__ = ["Error", "Failure", "FailureKind", "TransportError", "explain_protocol_error",
            "head_cut_short_message", "incomplete_body_message", "plural",
-           "read_timeout_message", "truncated_body_message", "unsolicited_message"]
+           "idle_closed_message", "read_timeout_message", "truncated_body_message",
+           "unsolicited_message"]
 
 
 class Error(enum.IntEnum):
@@ -188,7 +189,33 @@ def read_timeout_message(timeout: float | None, in_head: bool, received: int) ->
             f"({plural(received, 'byte')} of response so far)")
 
 
-def unsolicited_message(length: int) -> str:
-    """Bytes arrived on an idle keep-alive connection, answering no request."""
-    return (f"{plural(length, 'byte')} arrived while no request was outstanding; they are not "
-            "a response to anything (RFC 9112 §9.3), so the connection was closed")
+#: What to do after the client closed a connection (said in every such message).
+CONNECT_AGAIN = ("call connect_to_host() again (Connect in the inspector) to open a new "
+                 "connection, then repeat the request")
+
+
+def unsolicited_message(length: int, *, after_response: bool = False) -> str:
+    """Bytes arrived while no request was outstanding: they answer nothing.
+
+    ``after_response``: they were found right behind a complete response (which was handed
+    out whole); otherwise on an idle keep-alive connection, or before a new request was
+    written on it.
+    """
+    when = ("right after the complete response, before any new request was sent"
+            if after_response else "while no request was outstanding")
+    return (f"{plural(length, 'byte')} arrived {when}; responses come in the order of the "
+            "requests (RFC 9112 §9.3.2), so these answer no request and are never taken as the "
+            "next response (that would be response-queue poisoning).  The connection was "
+            f"closed: {CONNECT_AGAIN}")
+
+
+def idle_closed_message(*, during_request: bool = False) -> str:
+    """The server closed an idle keep-alive connection (seen while idle, before writing the
+    next request, or as an EOF before any byte of that request's response)."""
+    if during_request:
+        return ("the server closed the keep-alive connection before sending any byte of the "
+                "response: servers close connections that stay idle too long, and this one "
+                f"had been idle since the previous response.  {CONNECT_AGAIN[0].upper()}"
+                f"{CONNECT_AGAIN[1:]}")
+    return ("the server closed the idle keep-alive connection (servers close connections that "
+            f"stay idle too long); {CONNECT_AGAIN}")

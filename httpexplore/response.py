@@ -321,10 +321,12 @@ def _on_end(c: Cycle, event: h11.EndOfMessage, events: Events) -> None:
 
 
 def _unsolicited(c: Cycle, data: bytes, events: Events) -> None:
-    """Bytes beyond the end of the response: never taken as a next response (SPEC §2.3 #5).
-    The response is complete; the connection will be closed once it is handed out."""
-    if data:
-        _note(events, "Unsolicited", length=len(data))
+    """Bytes beyond the end of the response: never taken as a next response (RFC 9112
+    §9.3.2).  The response is complete; once it is handed out the client closes the
+    connection and reports the bytes (``HTTPClient._complete``)."""
+    if len(data) > c.unsolicited:  # (h11's trailing data is all of it, each time)
+        _note(events, "Unsolicited", length=len(data) - c.unsolicited)
+        c.unsolicited = len(data)
         c.closing = True
 
 

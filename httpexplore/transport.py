@@ -36,7 +36,7 @@ from typing import Protocol
 
 from .errors import FailureKind, TransportError
 
-__all__ = ["EOF", "WOULD_BLOCK", "Phase", "ScriptedTransport", "SocketTransport", "Transport",
+__all__ = ["AFTER_SEND", "EOF", "WOULD_BLOCK", "Phase", "ScriptedTransport", "SocketTransport", "Transport",
            "ip_literal"]
 
 
@@ -371,12 +371,17 @@ class SocketTransport:
 class _Step(enum.Enum):
     WOULD_BLOCK = "would-block"
     EOF = "eof"
+    AFTER_SEND = "after-send"
 
 
 #: Script step: ``recv`` returns None once.
 WOULD_BLOCK = _Step.WOULD_BLOCK
 #: Script step: ``recv`` returns ``b""`` (the peer closed).
 EOF = _Step.EOF
+#: Script step: reads would block until the client sends something after this point; what
+#: follows is the server's answer to that (a keep-alive connection's next response), however
+#: often the client looks at the idle connection before it writes the request.
+AFTER_SEND = _Step.AFTER_SEND
 
 ScriptStep = bytes | _Step | TransportError
 
@@ -389,8 +394,9 @@ class ScriptedTransport:
     incoming:
         What successive ``recv()`` calls return: ``bytes`` (delivered as one read, cut to
         ``max_bytes`` with the rest kept for the next read), :data:`WOULD_BLOCK`, :data:`EOF`
-        (then every later read is EOF), or a :class:`TransportError` to raise.  When the script
-        runs out, reads would block.
+        (then every later read is EOF), :data:`AFTER_SEND` (reads would block until the client
+        writes again), or a :class:`TransportError` to raise.  When the script runs out, reads
+        would block.
     resolve_steps, connect_steps, handshake_steps:
         How many ``advance()`` calls each phase lasts.  ``resolve_steps`` is ignored for IP
         literals.
@@ -417,6 +423,8 @@ class ScriptedTransport:
         self._peer: tuple[str, int] | None = None
         self._addresses: list[str] = []
         self._eof = False
+        self._sends = 0  # send() calls that wrote something (AFTER_SEND waits for the next)
+        self._waiting_since: int | None = None
         self.server_hostname = ""
 
     @property
@@ -471,6 +479,8 @@ class ScriptedTransport:
             raise TransportError(FailureKind.IO, "the connection is closed")
         chunk = bytes(data[: self._send_limit] if self._send_limit is not None else data)
         self.sent += chunk
+        if chunk:
+            self._sends += 1
         return len(chunk)
 
     def recv(self, max_bytes: int) -> bytes | None:
@@ -480,6 +490,14 @@ class ScriptedTransport:
             return b""
         if not self.incoming:
             return None
+        if self.incoming[0] is AFTER_SEND:
+            if self._waiting_since is None:
+                self._waiting_since = self._sends
+            if self._sends == self._waiting_since:
+                return None
+            self.incoming.popleft()
+            self._waiting_since = None
+            return self.recv(max_bytes)
         step = self.incoming.popleft()
         if step is WOULD_BLOCK:
             return None
