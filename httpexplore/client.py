@@ -532,7 +532,10 @@ class HTTPClient:
             # Godot writes the request inside request(); this client writes it in poll(), and
             # looks for bytes or an EOF on the idle connection here and before the first write.
             # Either ends the connection (nothing of this request is written), so the h11
-            # cycle just started does not matter; the step stays on the previous cycle.
+            # cycle just started does not matter; the step stays on the previous cycle.  The
+            # previous response is forgotten first, as for any new request: whatever the
+            # caller reads next is never a response to this request.
+            c.reset_response()
             result = self._probe_reused()
             if result is not _OK:
                 return self._finish_call(op, started, before, result)
