@@ -60,6 +60,7 @@ from .errors import (
     idle_closed_message,
     incomplete_body_message,
     read_timeout_message,
+    readable_reprs,
     truncated_body_message,
     unsolicited_message,
 )
@@ -526,7 +527,8 @@ class HTTPClient:
                                       self._port, self._tls is not None)
         except h11.LocalProtocolError as exc:
             return self._finish_call(op, started, before, self._caller_mistake(
-                Error.ERR_INVALID_PARAMETER, f"the request is not valid HTTP/1.1: {exc}"))
+                Error.ERR_INVALID_PARAMETER,
+                f"the request is not valid HTTP/1.1: {readable_reprs(str(exc))}"))
         reused = c.used  # an earlier request completed on this connection
         if reused and self._transport is not None:
             # Godot writes the request inside request(); this client writes it in poll(), and

@@ -14,6 +14,7 @@ state: they turn h11's complaints and the client's counts into sentences that ci
 
 from __future__ import annotations
 
+import ast
 import enum
 import re
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import h11
 
 __all__ = ["Error", "Failure", "FailureKind", "TransportError", "explain_protocol_error",
            "head_cut_short_message", "incomplete_body_message", "plural",
-           "idle_closed_message", "read_timeout_message", "truncated_body_message",
+           "idle_closed_message", "read_timeout_message", "readable_reprs", "show_bytes", "truncated_body_message",
            "unsolicited_message"]
 
 
@@ -156,10 +157,47 @@ def explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None, limit
     # Match on h11's words only, not on the bytes it quotes after ": " (a malformed line
     # "Content-Length : 5" is a header-line problem, not a Content-Length one).
     words = low.split(": ", 1)[0]
+    said = readable_reprs(text)
     for needle, explanation, quote in rules:
         if needle in words:
-            return f"{explanation}; {where}." + (f" Parser said: {text}" if quote else "")
-    return f"the response is not valid HTTP/1.1 {where}. Parser said: {text}"
+            return f"{explanation}; {where}." + (f" Parser said: {said}" if quote else "")
+    return f"the response is not valid HTTP/1.1 {where}. Parser said: {said}"
+
+
+#: A Python repr of bytes inside h11's text: ``bytearray(b'...')`` or ``b'...'`` (either quote).
+_BYTES_REPR = re.compile(
+    r"""bytearray\(b(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\)"""
+    r"""|\bb(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+_ESCAPES = {0x0D: "\\r", 0x0A: "\\n", 0x09: "\\t", 0x5C: "\\\\", 0x22: '\\"'}
+
+
+def show_bytes(data: bytes) -> str:
+    r"""Bytes as readable text in double quotes: printable ASCII as is, CR, LF and TAB as
+    ``\r`` ``\n`` ``\t``, every other byte as ``\xNN`` (so NUL, bare CR and obs-text show)."""
+    out = []
+    for b in data:
+        if b in _ESCAPES:
+            out.append(_ESCAPES[b])
+        elif 0x20 <= b < 0x7F:
+            out.append(chr(b))
+        else:
+            out.append(f"\\x{b:02x}")
+    return '"' + "".join(out) + '"'
+
+
+def readable_reprs(text: str) -> str:
+    r"""h11 quotes the offending bytes as a Python repr (``bytearray(b'X\x00: y')``): show
+    them as :func:`show_bytes` text instead, which a learner can read."""
+    def one(match: re.Match[str]) -> str:
+        index = next((i for i in range(1, 5) if match.group(i) is not None), 1)
+        inner = match.group(index) or ""
+        quote = "'" if index in (1, 3) else '"'
+        try:
+            value = ast.literal_eval(f"b{quote}{inner}{quote}")
+        except (SyntaxError, ValueError):
+            return match.group(0)
+        return show_bytes(value)
+    return _BYTES_REPR.sub(one, text)
 
 
 def head_cut_short_message(received: int) -> str:
