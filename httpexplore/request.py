@@ -24,7 +24,7 @@ from .tls import TLSOptions
 from .transport import ip_literal
 
 __all__ = ["RequestWriter", "authority", "bracket", "check_connect_types", "check_request_types",
-           "connect_problem", "next_parser", "proxy_problem", "request_problem", "split_header",
+           "connect_problem", "framing_problem", "next_parser", "proxy_problem", "request_problem", "split_header",
            "unbracket"]
 
 _HOST_MIN_LEN = 4  # Godot's HOST_MIN_LEN
@@ -113,10 +113,38 @@ def request_problem(method: int, url: str, headers: Sequence[str], status: Statu
                     "(expected 'Name: value')")
         if any(ch in line for ch in "\r\n\0"):
             return f"invalid HTTP header at index {i}: it contains CR, LF or NUL"
+    problem = framing_problem(headers)
+    if problem is not None:
+        return problem
     if status is not Status.CONNECTED:
         reason = f" ({error_message})" if status in ERROR_STATUSES else ""
         return (f"request() needs status CONNECTED, but the status is "
                 f"{status.name}{reason}")
+    return None
+
+
+def framing_problem(headers: Sequence[str]) -> str | None:
+    """Why the caller's framing headers must be refused, or None.
+
+    The body's length must be unambiguous to every recipient on the way: a request with both
+    ``Content-Length`` and ``Transfer-Encoding`` (RFC 9112 §6.2: a sender MUST NOT) or with a
+    Content-Length that is not one plain number (RFC 9110 §8.6: ``1*DIGIT``) may be read one
+    way by a proxy and another by the server behind it (request smuggling).
+    """
+    lengths = [value for name, value in map(split_header, headers)
+               if name.lower() == "content-length"]
+    codings = [name for name, _v in map(split_header, headers)
+               if name.lower() == "transfer-encoding"]
+    if lengths and codings:
+        return ("the headers give both Content-Length and Transfer-Encoding: RFC 9112 §6.2 "
+                "says a sender must not send both (a proxy and the server behind it could "
+                "disagree on where the body ends: request smuggling); keep one of them")
+    if len(lengths) > 1:
+        return (f"the headers give Content-Length {len(lengths)} times: send it once "
+                "(RFC 9110 §8.6)")
+    if lengths and not (lengths[0].isascii() and lengths[0].isdigit()):
+        return (f"Content-Length {lengths[0]!r} is not a plain decimal number: RFC 9110 §8.6 "
+                "allows digits only (no sign, list, spaces or units)")
     return None
 
 
