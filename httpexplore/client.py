@@ -64,6 +64,7 @@ from .errors import (
     truncated_body_message,
     unsolicited_message,
 )
+from .hosts import absolute_parts, strip_fragment
 from .records import CycleInfo, EventInfo, PollRecord
 from .request import (
     RequestWriter,
@@ -517,14 +518,23 @@ class HTTPClient:
         name = Method(method).name
         fields = [split_header(h) for h in headers]
         c = self._c
-        target = url
-        if self._proxy_kind == "http":
-            target = f"http://{authority(self._host, self._port)}{url}"
+        target = strip_fragment(url)  # never sent (RFC 9110 §4.2.4)
+        host, port, tls = self._host, self._port, self._tls is not None
+        if target.startswith(("http://", "https://")):
+            # Absolute-form, as given (through an HTTP proxy, or asked for): Host must then be
+            # the target's own authority (RFC 9112 §3.2.2).
+            parts = absolute_parts(target)
+            assert not isinstance(parts, str)  # (request_problem refused it otherwise)
+            tls, host, port = parts
+        elif self._proxy_kind == "http":
+            # Absolute-form for the proxy (RFC 9112 §3.2.2); "OPTIONS *" becomes the bare
+            # authority, which the last proxy turns back into "*" (RFC 9112 §3.2.4).
+            origin = f"http://{authority(self._host, self._port)}"
+            target = origin if target == "*" else origin + target
         c.method, c.target = name, target
         parser = c.parser = next_parser(c.parser)
         try:
-            wire = self._writer.write(parser, name, target, fields, body, self._host,
-                                      self._port, self._tls is not None)
+            wire = self._writer.write(parser, name, target, fields, body, host, port, tls)
         except h11.LocalProtocolError as exc:
             return self._finish_call(op, started, before, self._caller_mistake(
                 Error.ERR_INVALID_PARAMETER,

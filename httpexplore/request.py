@@ -19,6 +19,7 @@ from typing import Any
 import h11
 
 from ._cycle import new_parser
+from .hosts import absolute_parts, host_problem
 from .status import ERROR_STATUSES, Method, Status
 from .tls import TLSOptions
 from .transport import ip_literal
@@ -58,7 +59,7 @@ def connect_problem(host: str, port: int, tls: TLSOptions | None) -> str | None:
         return f"the port {port} is not between 0 and 65535 (or -1 for the default)"
     if any(ch.isspace() for ch in host) or not host:
         return f"the host {host!r} is empty or contains whitespace"
-    return None
+    return host_problem(host)
 
 
 def proxy_problem(op: str, host: object, port: object
@@ -75,6 +76,9 @@ def proxy_problem(op: str, host: object, port: object
         return None, None
     if not 0 <= port <= 65535:
         return None, f"{op}: the port {port} is not between 0 and 65535 (or -1 to unset)"
+    problem = host_problem(host, "proxy host")
+    if problem is not None:
+        return None, f"{op}: {problem}"
     return (host, port), None
 
 
@@ -106,6 +110,10 @@ def request_problem(method: int, url: str, headers: Sequence[str], status: Statu
                 "(or be '*' for OPTIONS)")
     if any(ch in url for ch in " \r\n\t\0"):
         return f"the URL {url!r} contains a space or control character (RFC 9112 §3.2)"
+    if url.startswith(("http://", "https://")):
+        parts = absolute_parts(url)
+        if isinstance(parts, str):
+            return parts
     for i, line in enumerate(headers):
         stripped = line.strip()
         if not stripped or stripped.find(":") < 1:

@@ -202,6 +202,11 @@ class SocketTransport:
             raise TransportError(
                 FailureKind.RESOLVE,
                 f"could not resolve the host name {self._host!r}: {exc.strerror or exc}") from exc
+        except UnicodeError as exc:  # the IDNA codec refused the name (e.g. a label too long)
+            raise TransportError(
+                FailureKind.RESOLVE,
+                f"could not resolve the host name {self._host!r}: it is not a valid "
+                f"internationalised domain name ({exc})") from exc
         finally:
             self._future = None
         # Keep getaddrinfo's order (it already sorts per RFC 6724), without duplicates.
