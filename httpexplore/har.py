@@ -240,6 +240,8 @@ def _info_lines(record: PollRecord) -> list[str]:
             text = f"error: {detail.get('message', '')}"
         elif event.kind in ("Data", "Response", "InformationalResponse", "EndOfMessage"):
             continue  # the bytes below say it
+        elif isinstance(detail, dict) and isinstance(detail.get("message"), str):
+            text = f"{event.kind}: {detail['message']}"
         else:
             text = event.kind
         lines.append(f"== Info: {r.printable(text)}")

@@ -37,9 +37,13 @@ from ._cycle import MAX_HEAD, Cycle
 from .errors import FailureKind, TransportError, explain_protocol_error
 from .records import EventInfo
 
-__all__ = ["drain_events", "head_detail", "latin1", "receive", "tunnel_answer", "unparsed"]
+__all__ = ["FRAMING_CONFLICT", "drain_events", "head_detail", "latin1", "receive", "tunnel_answer", "unparsed"]
 
 _NO_BODY_CODES = (204, 304)
+#: Why a response with both Content-Length and Transfer-Encoding closes its connection.
+FRAMING_CONFLICT = ("the response has both Content-Length and Transfer-Encoding: it is read as "
+                    "chunked, and the connection is closed afterwards instead of being reused "
+                    "(RFC 9112 §6.3 item 3: such a message ought to be handled as an error)")
 
 #: Where events for the ``on_poll`` record go; None when nobody subscribes.
 Events: TypeAlias = list[EventInfo] | None
@@ -295,6 +299,12 @@ def _on_head(c: Cycle, event: h11.Response, parser: h11.Connection, events: Even
     if lengths and not codings:
         c.body_length = int(lengths[0])
         c.fast_remaining = c.body_length
+    elif lengths:
+        # RFC 9112 §6.3 item 3: Transfer-Encoding wins, but a message with both "ought to be
+        # handled as an error" (it may be a smuggling attempt, or a proxy that mangled the
+        # framing): read it as chunked, then close the connection instead of reusing it.
+        c.keep_alive = False
+        _note(events, "FramingConflict", message=FRAMING_CONFLICT)
     c.enter_body = True
 
 
