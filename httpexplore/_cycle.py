@@ -19,11 +19,15 @@ import h11
 
 from .records import CycleInfo
 
-__all__ = ["MAX_HEAD", "Cycle", "new_parser"]
+__all__ = ["MAX_HEAD", "MAX_INTERIM", "Cycle", "new_parser"]
 
 #: A response head larger than this is refused (h11's buffer limit; RFC 9112 §2.3 lets a client
 #: limit it).  The same limit applies to a chunk-size line and to the trailer section.
 MAX_HEAD = 64 * 1024
+#: Interim (1xx) responses accepted before the final one, per request.  Real servers send one or
+#: two (100 Continue, 103 Early Hints); a flood beyond this ends in CONNECTION_ERROR instead of
+#: holding the request open and piling them up.
+MAX_INTERIM = 32
 
 
 def new_parser() -> h11.Connection:

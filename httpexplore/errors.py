@@ -123,6 +123,9 @@ def explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None, limit
     # (needle in h11's text, explanation, quote h11's text?).  h11's text is left out where it
     # quotes however many bytes the last read held, so that the message stays split-independent.
     rules: list[tuple[str, str, bool]] = [
+        ("too many interim responses", "the server keeps sending interim (1xx) responses "
+         "instead of the final one (RFC 9110 §15.2); the client accepts a few per request, "
+         "then gives up", True),
         ("http version", "the server answered with a major HTTP version other than 1; this is "
          "an HTTP/1.1 client and cannot know that version's framing (RFC 9112 §2.3)", True),
         ("http/1.0 response with transfer-encoding", "an HTTP/1.0 response carries "

@@ -33,7 +33,7 @@ from typing import Any, TypeAlias
 import h11
 from h11._readers import ChunkedReader
 
-from ._cycle import MAX_HEAD, Cycle
+from ._cycle import MAX_HEAD, MAX_INTERIM, Cycle
 from .errors import FailureKind, TransportError, explain_protocol_error
 from .records import EventInfo
 
@@ -193,6 +193,9 @@ def drain_events(c: Cycle, parser: h11.Connection, events: Events) -> None:
             if parser.their_state is h11.SWITCHED_PROTOCOL:
                 _on_switch(c, event, events)
                 return
+            if len(c.interim) >= MAX_INTERIM:
+                raise h11.RemoteProtocolError(
+                    f"too many interim responses: more than {MAX_INTERIM} before the final one")
             c.interim.append(event.status_code)
             if events is not None:
                 events.append(EventInfo(kind="InformationalResponse", detail=head_detail(event)))
