@@ -43,8 +43,8 @@ class Cycle:
                  "fast_remaining", "head_received", "head_start", "headers", "http_version",
                  "info", "interim", "keep_alive",
                  "last_rx", "method", "parser", "pending_error", "reason", "received_total",
-                 "response_code", "target", "trailers", "tunnel", "tx", "tx_offset", "unfed",
-                 "unsolicited", "used")
+                 "requested_at", "response_code", "target", "trailers", "tunnel", "tx",
+                 "tx_offset", "unfed", "unsolicited", "used")
 
     def __init__(self) -> None:
         self.parser: h11.Connection | None = None
@@ -58,6 +58,7 @@ class Cycle:
         self.count = 0
         self.info = CycleInfo(connection=0, cycle=0, host="", port=0, tls=False)
         self.last_rx = 0.0
+        self.requested_at = 0.0  # when request() queued the current request (request_timeout)
         self.used = False  # a request has been sent on this connection (the next one reuses it)
 
     def reset_response(self) -> None:

@@ -61,6 +61,7 @@ from .errors import (
     incomplete_body_message,
     read_timeout_message,
     readable_reprs,
+    request_timeout_message,
     truncated_body_message,
     unsolicited_message,
 )
@@ -122,6 +123,11 @@ class HTTPClient:
     read_timeout:
         Seconds allowed without receiving a byte while a response is awaited (default ``None``:
         wait forever, as Godot does).
+    request_timeout:
+        Seconds allowed from ``request()`` until the response is complete, however steadily
+        bytes arrive (default ``None``: no limit, as Godot's ``HTTPClient``).  ``read_timeout``
+        measures inactivity only, so a server sending one byte every few seconds holds a
+        request open forever without this overall deadline.
 
     Godot's constants are available on the class: ``HTTPClient.STATUS_BODY``,
     ``HTTPClient.METHOD_GET``, ``HTTPClient.RESPONSE_OK``...
@@ -157,7 +163,8 @@ class HTTPClient:
     def __init__(self, *, record: bool = True,
                  transport_factory: Callable[[], Transport] | None = None,
                  connect_timeout: float | None = 30.0,
-                 read_timeout: float | None = None) -> None:
+                 read_timeout: float | None = None,
+                 request_timeout: float | None = None) -> None:
         self._transport_factory: Callable[[], Transport] = transport_factory or SocketTransport
         self._transport: Transport | None = None
         self._status = Status.DISCONNECTED
@@ -170,6 +177,7 @@ class HTTPClient:
         self.blocking_mode_enabled = False
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.request_timeout = request_timeout
         self.error = Error.OK
         self.error_message = ""
         self._host = ""
@@ -553,6 +561,7 @@ class HTTPClient:
                 return self._finish_call(op, started, before, result)
         self._requests += 1
         c.reset_response()
+        c.requested_at = started
         c.count = self._requests
         c.tx, c.tx_offset = wire, 0
         c.info = self._cycle_info(cycle=self._requests, method=name, target=target,
@@ -694,6 +703,8 @@ class HTTPClient:
     # -- REQUESTING --------------------------------------------------------------------------
     def _poll_requesting(self, now: float) -> Error:
         c = self._c
+        if self.request_timeout is not None and self._past_deadline(now):
+            return self._fail(self._timeout_error())
         try:
             if c.tx_offset < len(c.tx):  # the request is not all written yet
                 if not c.tx_offset and c.info.reused and self._probe_reused() is not _OK:
@@ -717,7 +728,7 @@ class HTTPClient:
         transport = self._transport
         assert transport is not None
         while self._status is Status.REQUESTING:
-            if not transport.wait(read=True, write=False, timeout=self.read_timeout):
+            if not transport.wait(read=True, write=False, timeout=self._wait_limit()):
                 return self._fail(self._timeout_error())
             data = self._recv(_HEAD_READ)
             if data is not None:
@@ -760,8 +771,26 @@ class HTTPClient:
         return Error.OK
 
     def _timeout_error(self) -> TransportError:
+        in_head = self._status is Status.REQUESTING
+        if self._past_deadline(time.monotonic()):
+            return TransportError(FailureKind.TIMEOUT, request_timeout_message(
+                self.request_timeout, in_head, self._c.received_total))
         return TransportError(FailureKind.TIMEOUT, read_timeout_message(
-            self.read_timeout, self._status is Status.REQUESTING, self._c.received_total))
+            self.read_timeout, in_head, self._c.received_total))
+
+    def _past_deadline(self, now: float) -> bool:
+        """``request_timeout`` has run out for the current request."""
+        limit = self.request_timeout
+        return limit is not None and now - self._c.requested_at > limit
+
+    def _wait_limit(self) -> float | None:
+        """Blocking mode: how long one wait may last (read_timeout, and what is left of
+        request_timeout)."""
+        limits = [t for t in (self.read_timeout,) if t is not None]
+        if self.request_timeout is not None:
+            left = self._c.requested_at + self.request_timeout - time.monotonic()
+            limits.append(max(left, 0.0))
+        return min(limits) if limits else None
 
     # -- parsing -----------------------------------------------------------------------------
     def _feed(self, data: bytes) -> Error:
@@ -820,6 +849,8 @@ class HTTPClient:
 
     def _read_body_once(self, now: float) -> None:
         c = self._c
+        if self.request_timeout is not None and self._past_deadline(now):
+            raise self._timeout_error()  # (callers turn it into the failure)
         if c.fast_remaining > 0:
             data = self._recv(min(c.fast_remaining, self._read_chunk_size))
             if data is None:
@@ -858,7 +889,7 @@ class HTTPClient:
         c = self._c
         while (c.body_buffered < want and not c.body_complete and not c.eof
                and self._status is Status.BODY):
-            if not transport.wait(read=True, write=False, timeout=self.read_timeout):
+            if not transport.wait(read=True, write=False, timeout=self._wait_limit()):
                 self._fail_body(self._timeout_error())
                 return
             self._read_body_once(time.monotonic())

@@ -23,7 +23,8 @@ import h11
 
 __all__ = ["Error", "Failure", "FailureKind", "TransportError", "explain_protocol_error",
            "head_cut_short_message", "incomplete_body_message", "plural",
-           "idle_closed_message", "read_timeout_message", "readable_reprs", "show_bytes", "truncated_body_message",
+           "idle_closed_message", "read_timeout_message", "readable_reprs", "request_timeout_message",
+           "show_bytes", "truncated_body_message",
            "unsolicited_message"]
 
 
@@ -233,6 +234,14 @@ def read_timeout_message(timeout: float | None, in_head: bool, received: int) ->
 #: What to do after the client closed a connection (said in every such message).
 CONNECT_AGAIN = ("call connect_to_host() again (Connect in the inspector) to open a new "
                  "connection, then repeat the request")
+
+
+def request_timeout_message(timeout: float | None, in_head: bool, received: int) -> str:
+    """``request_timeout`` expired: the response was not complete in time."""
+    what = "the response head" if in_head else "the rest of the body"
+    return (f"request_timeout: the response was not complete {timeout:g} s after request() "
+            f"(still waiting for {what}; {plural(received, 'byte')} of response so far); the "
+            "server may be sending very slowly on purpose")
 
 
 def unsolicited_message(length: int, *, after_response: bool = False) -> str:
