@@ -68,13 +68,28 @@ def to_har(trace: Trace, *, raw_bytes: bool = False) -> dict[str, Any]:
     entries = [_entry(trace, ex, raw_bytes) for ex in trace.cycles]
     entries.sort(key=lambda e: e["startedDateTime"])
     first = entries[0]["startedDateTime"] if entries else _iso(trace, None)
-    return {"log": {
+    log: dict[str, Any] = {
         "version": "1.2",
         "creator": {"name": "httpexplore", "version": __version__},
         "pages": [{"startedDateTime": first, "id": "page_1", "title": "httpexplore trace",
                    "pageTimings": {"onContentLoad": -1, "onLoad": -1}}],
         "entries": entries,
-    }}
+        "_httpexplore": {"summarisedSteps": trace.summarised_steps,
+                         "maxRecords": trace.max_records},
+    }
+    note = cap_note(trace)
+    if note:
+        log["comment"] = note
+    return {"log": log}
+
+
+def cap_note(trace: Trace) -> str:
+    """One sentence when steps were summarised past the record cap, else ``""``."""
+    n = trace.summarised_steps
+    if not n:
+        return ""
+    return (f"{n} routine body steps were summarised past the {trace.max_records}-record cap: "
+            "their bytes are counted, not kept, and their Data events are not listed")
 
 
 def _headers(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -274,7 +289,7 @@ def to_text(trace: Trace) -> str:
     segments = _by_record(trace)
     records = trace.records
     rows = trace.timeline
-    out: list[str] = []
+    out: list[str] = [f"== Info: {cap_note(trace)}"] if trace.summarised_steps else []
     for first, last in _runs(rows):
         if first != last:
             ops = "/".join(sorted({rows[i].op for i in range(first, last + 1)}))

@@ -27,6 +27,21 @@ is stored as a plain tuple of its fields (``trace.records`` builds the ``PollRec
 access); under the cap its byte objects are the client's own (no copy), over it they are cut
 short, so a 1 GiB download costs 4 MiB of byte log, not 2 GiB.
 
+**Bounded record count.**  Bytes are not the only cost: each record, its events and the
+analysis built from it take a few hundred bytes, and an endless body read 256 bytes at a time
+makes about 200,000 steps a second.  Once a trace holds ``max_records`` records, *routine*
+steps (a ``poll()`` or ``read_response_body_chunk()`` that returns OK, keeps the status, and
+produces no event other than body ``Data``) are no longer stored one by one: each is added to a
+*summary record* of the same call and cycle (one of the last two records), whose ``repeat``
+counts the steps it stands for and whose bytes are all counted as omitted (:meth:`Trace.omitted`,
+so every total stays exact) while their ``Data`` events are dropped.  Steps that change
+anything (status, error, a response head, the end of the message...) are still recorded one by
+one; there are at most a few per request, and requests are made by the caller.  So the
+recorder's memory is about ``max_records`` records plus the byte caps plus a few records per
+request and connection, however long a hostile server keeps a response going.
+:attr:`Trace.summarised_steps` counts the steps summarised this way: ``repr(trace)``, the text
+dump and the HAR export show it, and it is the marker views should show when it is not 0.
+
 **Timings** come from the steps' ``started``/``time`` stamps, so their resolution is the step: a
 poll-driven client learns that a byte arrived when a ``poll()`` reads it, not when the packet
 landed.  A phase that ends inside the step where it began lasts 0 ms.  Per cycle (milliseconds,
@@ -95,6 +110,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_RECORDS",
     "DEFAULT_MAX_TOTAL",
     "Connection",
     "Exchange",
@@ -109,6 +125,8 @@ __all__ = [
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 #: Bytes of byte log kept over a whole trace, by default.
 DEFAULT_MAX_TOTAL = 8 * 1024 * 1024
+#: Records kept before routine body steps are summarised, by default (see Trace).
+DEFAULT_MAX_RECORDS = 20_000
 _CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
 _ROUTINE_OPS = ("poll", "read_response_body_chunk")
 #: A record's fields as stored: a plain tuple in PollRecord's field order.
@@ -337,15 +355,23 @@ class Trace:
     max_bytes_total:
         Bytes kept over the whole trace (default 8 MiB), so that many cycles on one keep-alive
         connection do not add up to unbounded memory; later cycles are counted, not kept.
+    max_records:
+        Records kept before routine body steps are summarised (default 20,000; see the module
+        docstring, "Bounded record count").
     """
 
     def __init__(self, client: HTTPClient | None = None, *,
                  max_bytes_per_cycle: int = DEFAULT_MAX_BYTES,
-                 max_bytes_total: int = DEFAULT_MAX_TOTAL) -> None:
-        if max_bytes_per_cycle < 0 or max_bytes_total < 0:
-            raise ValueError("max_bytes_per_cycle and max_bytes_total must be >= 0")
+                 max_bytes_total: int = DEFAULT_MAX_TOTAL,
+                 max_records: int = DEFAULT_MAX_RECORDS) -> None:
+        if max_bytes_per_cycle < 0 or max_bytes_total < 0 or max_records < 0:
+            raise ValueError("max_bytes_per_cycle, max_bytes_total and max_records must be "
+                             ">= 0")
         self.max_bytes_per_cycle = max_bytes_per_cycle
         self.max_bytes_total = max_bytes_total
+        self.max_records = max_records
+        self._summarised = 0
+        self._summaries: set[int] = set()  # positions of summary records
         self._total_left = max_bytes_total
         # One anchor maps monotonic step times to wall-clock time (HAR startedDateTime).
         self.started = time.monotonic()
@@ -389,6 +415,12 @@ class Trace:
             key = (c.connection, c.cycle)
             if key != self._key:
                 self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
+        if (len(self._records) >= self.max_records and before is after and not message
+                and result is Error.OK and op in _ROUTINE_OPS
+                and (not events or all(e.kind == "Data" for e in events))):
+            self._summarise(index, op, end, started, before, c,
+                            (len(sent), len(received), len(body)), repeat)
+            return
         size = len(sent) + len(received) + len(body)
         if size <= self._budget:
             self._budget -= size
@@ -400,6 +432,34 @@ class Trace:
             sent, received, body = self._cut(sent, received, body)
         self._records.append((index, op, end, started, before, after, result, c, sent,
                               received, body, events, message, repeat))
+
+    def _summarise(self, index: int, op: str, end: float, started: float, status: Status,
+                   c: CycleInfo, sizes: tuple[int, int, int], repeat: int) -> None:
+        """Past ``max_records``: add a routine step to a summary record (module docstring)."""
+        self._summarised += repeat
+        records, omitted = self._records, self._omitted
+        done = self._analysis.done
+        for pos in range(len(records) - 1, max(len(records) - 3, done - 1), -1):
+            old = records[pos]
+            if old[1] == op and old[7] is c and pos in self._summaries:
+                kept = omitted[pos]
+                omitted[pos] = (kept[0] + sizes[0], kept[1] + sizes[1], kept[2] + sizes[2])
+                records[pos] = (*old[:2], end, *old[3:13], old[13] + repeat)
+                return
+        # A new summary record (also when the last one was analysed already: records already
+        # analysed never change).
+        self._summaries.add(len(records))
+        omitted[len(records)] = sizes
+        records.append((index, op, end, started, status, status, Error.OK, c, b"", b"", b"",
+                        (), "", repeat))
+
+    @property
+    def summarised_steps(self) -> int:
+        """Steps added to summary records past ``max_records`` (0 when none: every step has
+        its own record, or a folded run of quiet steps).  The marker that older detail is
+        gone: their bytes are counted in :meth:`omitted`, their ``Data`` events dropped."""
+        self._sync()
+        return self._summarised
 
     def _sync(self) -> None:
         """Take the client's pending run of folded quiet steps, so answers are up to date."""
@@ -438,6 +498,8 @@ class Trace:
         self._sync()  # steps folded before now are forgotten too
         self._records = []
         self._omitted = {}
+        self._summaries = set()
+        self._summarised = 0
         self._key = None
         self._cycle_info = None
         self._total_left = self.max_bytes_total
@@ -623,7 +685,9 @@ class Trace:
         n = len(a.exchanges)
         records, steps = len(self._records), self.steps
         where = f"{steps} steps" if steps == records else f"{steps} steps in {records} records"
-        return f"<Trace: {where}, {n} request cycle{'s' if n != 1 else ''}>"
+        capped = (f", {self._summarised} steps summarised past the {self.max_records}-record "
+                  "cap" if self._summarised else "")
+        return f"<Trace: {where}, {n} request cycle{'s' if n != 1 else ''}{capped}>"
 
 
 # _on_step's parameters are PollRecord's fields, in order.
