@@ -28,8 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 from . import _render as r
 from .annotate import HEAD_LABELS
 from .errors import Error, plural
-from .records import CycleInfo, EventInfo, PollRecord
-from .status import Status
+from .records import PollRecord
 
 if TYPE_CHECKING:
     from .trace import Exchange, Trace
@@ -373,42 +372,15 @@ def dump_records(trace: Trace) -> dict[str, Any]:
     return {"format": _FORMAT, "version": 1, "creator": f"httpexplore {__version__}",
             "anchor": {"monotonic": trace.started, "wall": trace.started_wall},
             "max_bytes_per_cycle": trace.max_bytes_per_cycle,
+            "max_records": trace.max_records, "summarised_steps": trace.summarised_steps,
             "records": [_record_dict(trace, i, rec) for i, rec in enumerate(trace.records)]}
 
 
-def _record(d: dict[str, Any]) -> PollRecord:
-    c = d["cycle"]
-    peer = c.get("peer")
-    cycle = CycleInfo(connection=int(c["connection"]), cycle=int(c["cycle"]), host=c["host"],
-                      port=int(c["port"]), tls=bool(c["tls"]), method=c.get("method", ""),
-                      target=c.get("target", ""), proxy=c.get("proxy", ""),
-                      peer=(str(peer[0]), int(peer[1])) if peer else None,
-                      reused=bool(c.get("reused", False)))
-    return PollRecord(
-        index=int(d["index"]), op=d["op"], time=float(d["time"]), started=float(d["started"]),
-        status_before=Status[d["status_before"]], status_after=Status[d["status_after"]],
-        result=Error[d["result"]], sent=base64.b64decode(d["sent"]),
-        received=base64.b64decode(d["received"]), body=base64.b64decode(d["body"]),
-        events=tuple(EventInfo(kind=e["kind"], detail=e.get("detail", {}))
-                     for e in d.get("events", ())),
-        error_message=d.get("error_message", ""), cycle=cycle, repeat=int(d.get("repeat", 1)))
-
-
 def load_records(cls: type[Trace], path: str | os.PathLike[str]) -> Trace:
-    """Build a trace (of class ``cls``) from a file written by :func:`dump_records`."""
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
-        raise ValueError(f"{os.fspath(path)!r} is not an httpexplore trace (see Trace.save)")
-    trace = cls(max_bytes_per_cycle=int(data.get("max_bytes_per_cycle", 0)))
-    anchor = data.get("anchor", {})
-    trace.started = float(anchor.get("monotonic", trace.started))
-    trace.started_wall = float(anchor.get("wall", trace.started_wall))
-    trace.clear()  # re-anchor the analysis
-    for d in data["records"]:
-        omitted = d.get("omitted") or (0, 0, 0)
-        trace.add(_record(d), (int(omitted[0]), int(omitted[1]), int(omitted[2])))
-    return trace
+    """Build a trace (of class ``cls``) from a file written by :func:`dump_records`, checked
+    field by field (:func:`httpexplore.traceload.load`)."""
+    from . import traceload
+    return traceload.load(cls, path)
 
 
 # -- notebook views ----------------------------------------------------------------------------

@@ -372,6 +372,7 @@ class Trace:
         self.max_records = max_records
         self._summarised = 0
         self._summaries: set[int] = set()  # positions of summary records
+        self._summary_at = -1  # the summary record the last summarised step went to
         self._total_left = max_bytes_total
         # One anchor maps monotonic step times to wall-clock time (HAR startedDateTime).
         self.started = time.monotonic()
@@ -441,10 +442,11 @@ class Trace:
         done = self._analysis.done
         for pos in range(len(records) - 1, max(len(records) - 3, done - 1), -1):
             old = records[pos]
-            if old[1] == op and old[7] is c and pos in self._summaries:
+            if old[1] == op and (old[7] is c or old[7] == c) and pos in self._summaries:
                 kept = omitted[pos]
                 omitted[pos] = (kept[0] + sizes[0], kept[1] + sizes[1], kept[2] + sizes[2])
                 records[pos] = (*old[:2], end, *old[3:13], old[13] + repeat)
+                self._summary_at = pos
                 return
         # A new summary record (also when the last one was analysed already: records already
         # analysed never change).
@@ -492,6 +494,17 @@ class Trace:
         if any(omitted):
             self._omitted[len(self._records)] = omitted
         self._records.append(tuple(record))
+
+    def _add_capped(self, record: PollRecord, omitted: tuple[int, int, int]) -> None:
+        """Add a loaded record through the live caps, keeping the bytes the file says were
+        omitted already (:mod:`httpexplore.traceload`)."""
+        n = len(self._records)
+        self._on_step(*record)
+        if any(omitted):
+            pos = n if len(self._records) > n else self._summary_at
+            old = self._omitted.get(pos, _NOTHING_OMITTED)
+            self._omitted[pos] = (old[0] + omitted[0], old[1] + omitted[1],
+                                  old[2] + omitted[2])
 
     def clear(self) -> None:
         """Forget every record (recording continues if attached)."""
@@ -665,10 +678,15 @@ class Trace:
         har.write_json(path, har.dump_records(self))
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Trace:
-        """Read a trace written by :meth:`save`; it answers the same questions offline."""
-        from . import har
-        return har.load_records(cls, path)
+    def load(cls, path: str | os.PathLike[str], *,
+             max_file_bytes: int = 64 * 1024 * 1024) -> Trace:
+        """Read a trace written by :meth:`save`; it answers the same questions offline.
+
+        The file is not trusted: a bad field raises ``ValueError`` naming it, a file larger
+        than ``max_file_bytes`` (64 MiB unless raised) is refused before it is read, and the
+        live recording caps apply (see :mod:`httpexplore.traceload`)."""
+        from . import traceload
+        return traceload.load(cls, path, max_file_bytes=max_file_bytes)
 
     def snapshot(self, *, times: bool = False, polls: bool = True) -> str:
         """Plain text: the steps (``polls``) and one line per cycle.  Deterministic unless
