@@ -74,6 +74,7 @@ from .request import (
     check_request_types,
     connect_problem,
     next_parser,
+    proxy_authorization,
     proxy_problem,
     request_problem,
     split_header,
@@ -102,6 +103,8 @@ _CHUNK_MIN, _CHUNK_MAX = 256, 16 * 1024 * 1024
 _HEAD_READ = 65536  # bytes read per poll while waiting for the response head
 
 PollCallback = Callable[[PollRecord], None]
+#: Proxy credentials: ``(user, password)`` (Basic) or a ``Proxy-Authorization`` value.
+ProxyCredentials = tuple[str, str] | str | None
 #: ``callback(*fields)``: a PollRecord's fields as positional arguments (``on_step``).
 StepCallback = Callable[..., None]
 
@@ -185,6 +188,9 @@ class HTTPClient:
         self._tls: TLSOptions | None = None
         self._http_proxy: tuple[str, int] | None = None
         self._https_proxy: tuple[str, int] | None = None
+        # Proxy-Authorization values for the proxy hop only (set_http(s)_proxy credentials).
+        self._http_proxy_auth: str | None = None
+        self._https_proxy_auth: str | None = None
         self._proxy_kind = ""
         self._connect_started = 0.0
         self._c = Cycle()
@@ -396,27 +402,40 @@ class HTTPClient:
         return self._requests
 
     # ------------------------------------------------------------------ proxies ----------
-    def set_http_proxy(self, host: str, port: int) -> Error:
+    def set_http_proxy(self, host: str, port: int, *,
+                       credentials: ProxyCredentials = None) -> Error:
         """Send plain-HTTP requests through ``host:port`` (absolute-form targets).  An empty
-        host or port -1 unsets it.  A port outside 0..65535 is refused with
-        ``ERR_INVALID_PARAMETER`` (the setting is unchanged)."""
-        proxy, result = self._proxy_setting("set_http_proxy", host, port, self._http_proxy)
-        self._http_proxy = proxy
+        host or port -1 unsets it.  A port or host that is not valid is refused with
+        ``ERR_INVALID_PARAMETER`` (the setting is unchanged).
+
+        ``credentials`` (beyond Godot): ``(user, password)`` for Basic authentication
+        (RFC 7617), or a ready ``Proxy-Authorization`` field value; sent as
+        ``Proxy-Authorization`` on each request to this proxy, never anywhere else."""
+        proxy, auth, result = self._proxy_setting("set_http_proxy", host, port, credentials)
+        if result is Error.OK:
+            self._http_proxy, self._http_proxy_auth = proxy, auth
         return result
 
-    def set_https_proxy(self, host: str, port: int) -> Error:
+    def set_https_proxy(self, host: str, port: int, *,
+                        credentials: ProxyCredentials = None) -> Error:
         """Tunnel HTTPS connections through ``host:port`` with ``CONNECT``.  An empty host or
-        port -1 unsets it.  A port outside 0..65535 is refused with ``ERR_INVALID_PARAMETER``."""
-        proxy, result = self._proxy_setting("set_https_proxy", host, port, self._https_proxy)
-        self._https_proxy = proxy
+        port -1 unsets it.  A port or host that is not valid is refused with
+        ``ERR_INVALID_PARAMETER``.  ``credentials`` as for :meth:`set_http_proxy`: sent with
+        ``CONNECT`` only, never through the tunnel to the origin."""
+        proxy, auth, result = self._proxy_setting("set_https_proxy", host, port, credentials)
+        if result is Error.OK:
+            self._https_proxy, self._https_proxy_auth = proxy, auth
         return result
 
-    def _proxy_setting(self, op: str, host: str, port: int, old: tuple[str, int] | None
-                       ) -> tuple[tuple[str, int] | None, Error]:
+    def _proxy_setting(self, op: str, host: str, port: int, credentials: ProxyCredentials
+                       ) -> tuple[tuple[str, int] | None, str | None, Error]:
         proxy, problem = proxy_problem(op, host, port)
+        auth: str | None = None
+        if problem is None:
+            auth, problem = proxy_authorization(op, credentials)
         if problem is not None:
-            return old, self._caller_mistake(Error.ERR_INVALID_PARAMETER, problem)
-        return proxy, Error.OK
+            return None, None, self._caller_mistake(Error.ERR_INVALID_PARAMETER, problem)
+        return proxy, auth if proxy is not None else None, Error.OK
 
     # ------------------------------------------------------------------ helpers ----------
     @staticmethod
@@ -525,6 +544,17 @@ class HTTPClient:
                                      self._caller_mistake(Error.ERR_INVALID_PARAMETER, problem))
         name = Method(method).name
         fields = [split_header(h) for h in headers]
+        has_proxy_auth = any(n.lower() == "proxy-authorization" for n, _v in fields)
+        if has_proxy_auth and self._proxy_kind != "http":
+            # Through a CONNECT tunnel (or with no proxy) the request goes to the origin
+            # server, which must never see proxy credentials.
+            return self._finish_call(op, started, before, self._caller_mistake(
+                Error.ERR_INVALID_PARAMETER, "Proxy-Authorization is for a proxy, but this "
+                "request goes to the origin server (" + ("through the HTTPS proxy's tunnel"
+                if self._proxy_kind == "https" else "no HTTP proxy is set") + "); give proxy "
+                "credentials with set_http_proxy() or set_https_proxy(credentials=...)"))
+        if self._proxy_kind == "http" and self._http_proxy_auth and not has_proxy_auth:
+            fields.append(("Proxy-Authorization", self._http_proxy_auth))
         c = self._c
         target = strip_fragment(url)  # never sent (RFC 9110 §4.2.4)
         host, port, tls = self._host, self._port, self._tls is not None
@@ -676,7 +706,7 @@ class HTTPClient:
         """HTTPS proxy: ask for a tunnel with ``CONNECT host:port`` (RFC 9110 §9.3.6)."""
         c = self._c
         target = authority(self._host, self._port)
-        c.tunnel, c.tx = self._writer.connect_request(target)
+        c.tunnel, c.tx = self._writer.connect_request(target, self._https_proxy_auth)
         c.tx_offset = 0
         c.info = self._cycle_info(method="CONNECT", target=target)
         return self._poll_tunnel()

@@ -12,6 +12,7 @@ response: :func:`next_parser` keeps it across keep-alive cycles.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -25,7 +26,8 @@ from .tls import TLSOptions
 from .transport import ip_literal
 
 __all__ = ["RequestWriter", "authority", "bracket", "check_connect_types", "check_request_types",
-           "connect_problem", "framing_problem", "next_parser", "proxy_problem", "request_problem", "split_header",
+           "connect_problem", "framing_problem", "next_parser", "proxy_authorization",
+           "proxy_problem", "request_problem", "split_header",
            "unbracket"]
 
 _HOST_MIN_LEN = 4  # Godot's HOST_MIN_LEN
@@ -80,6 +82,28 @@ def proxy_problem(op: str, host: object, port: object
     if problem is not None:
         return None, f"{op}: {problem}"
     return (host, port), None
+
+
+def proxy_authorization(op: str, credentials: object) -> tuple[str | None, str | None]:
+    """The ``Proxy-Authorization`` value for proxy ``credentials`` (None: none), or why they
+    are refused.  ``(user, password)`` becomes Basic (RFC 7617: UTF-8, no ':' in the user);
+    a string is used as the field value as given."""
+    if credentials is None:
+        return None, None
+    if isinstance(credentials, str):
+        value = credentials.strip()
+    elif (isinstance(credentials, tuple) and len(credentials) == 2
+          and all(isinstance(x, str) for x in credentials)):
+        user, password = credentials
+        if ":" in user:
+            return None, f"{op}: the proxy user name cannot contain ':' (RFC 7617)"
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        value = f"Basic {token}"
+    else:
+        raise TypeError(f"{op}: credentials must be (user, password), a str or None")
+    if not value or any(ch in value for ch in "\r\n\0"):
+        return None, f"{op}: the proxy credentials are empty or contain CR, LF or NUL"
+    return value, None
 
 
 def check_request_types(method: object, url: object, headers: Sequence[object]) -> None:
@@ -244,12 +268,15 @@ class RequestWriter:
         out += parser.send(h11.EndOfMessage()) or b""
         return out
 
-    def connect_request(self, target: str) -> tuple[h11.Connection, bytes]:
+    def connect_request(self, target: str, proxy_auth: str | None = None
+                        ) -> tuple[h11.Connection, bytes]:
         """An HTTPS proxy's ``CONNECT target`` request (RFC 9110 §9.3.6), on its own h11
-        connection: the exchange that opens the tunnel."""
+        connection: the exchange that opens the tunnel.  ``proxy_auth``: a
+        ``Proxy-Authorization`` value for the proxy (the only place it is sent)."""
         tunnel = new_parser()
-        wire = tunnel.send(h11.Request(method="CONNECT", target=target,
-                                       headers=[("Host", target),
-                                                ("User-Agent", self.user_agent)]))
+        fields = [("Host", target), ("User-Agent", self.user_agent)]
+        if proxy_auth:
+            fields.append(("Proxy-Authorization", proxy_auth))
+        wire = tunnel.send(h11.Request(method="CONNECT", target=target, headers=fields))
         tunnel.send(h11.EndOfMessage())
         return tunnel, wire or b""
