@@ -21,11 +21,23 @@ from dataclasses import dataclass
 
 import h11
 
-__all__ = ["Error", "Failure", "FailureKind", "TransportError", "explain_protocol_error",
-           "head_cut_short_message", "incomplete_body_message", "plural",
-           "idle_closed_message", "read_timeout_message", "readable_reprs", "request_timeout_message",
-           "show_bytes", "truncated_body_message",
-           "unsolicited_message"]
+__all__ = [
+    "Error",
+    "Failure",
+    "FailureKind",
+    "TransportError",
+    "explain_protocol_error",
+    "head_cut_short_message",
+    "idle_closed_message",
+    "incomplete_body_message",
+    "plural",
+    "read_timeout_message",
+    "readable_reprs",
+    "request_timeout_message",
+    "show_bytes",
+    "truncated_body_message",
+    "unsolicited_message",
+]
 
 
 class Error(enum.IntEnum):

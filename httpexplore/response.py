@@ -37,7 +37,8 @@ from ._cycle import MAX_HEAD, MAX_INTERIM, Cycle
 from .errors import FailureKind, TransportError, explain_protocol_error
 from .records import EventInfo
 
-__all__ = ["FRAMING_CONFLICT", "drain_events", "head_detail", "latin1", "receive", "tunnel_answer", "unparsed"]
+__all__ = ["FRAMING_CONFLICT", "drain_events", "head_detail", "latin1", "receive",
+           "tunnel_answer", "unparsed"]
 
 _NO_BODY_CODES = (204, 304)
 #: Why a response with both Content-Length and Transfer-Encoding closes its connection.

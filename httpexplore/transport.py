@@ -36,8 +36,8 @@ from typing import Protocol
 
 from .errors import FailureKind, TransportError
 
-__all__ = ["AFTER_SEND", "EOF", "WOULD_BLOCK", "Phase", "ScriptedTransport", "SocketTransport", "Transport",
-           "ip_literal"]
+__all__ = ["AFTER_SEND", "EOF", "WOULD_BLOCK", "Phase", "ScriptedTransport", "SocketTransport",
+           "Transport", "ip_literal"]
 
 
 class Phase(enum.Enum):

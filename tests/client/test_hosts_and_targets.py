@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from clientkit import ADDRESS, scripted_client
+from clientkit import scripted_client
 
 from httpexplore import Error, HTTPClient, Method, Status, TLSOptions
 from httpexplore.errors import TransportError

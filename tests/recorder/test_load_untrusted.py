@@ -36,26 +36,18 @@ def rich_trace() -> Trace:
 
 
 def views(trace: Trace) -> None:
-    """Every view and export, fully."""
-    repr(trace)
-    trace._repr_html_()
-    json.dumps(trace.to_har(raw_bytes=True), allow_nan=False)
-    trace.to_text()
-    trace.snapshot(times=True)
-    trace.snapshot()
+    """Every view and export, fully (each must return without raising)."""
+    shown: list[object] = [repr(trace), trace._repr_html_(), trace.to_text(),
+                           trace.snapshot(times=True), trace.snapshot(),
+                           json.dumps(trace.to_har(raw_bytes=True), allow_nan=False)]
     for k in range(len(trace)):
         state = trace.state_at(k)
-        list(state.timeline)
-        trace.exchange_at(k)
-        trace.omitted(k)
+        shown += [list(state.timeline), trace.exchange_at(k), trace.omitted(k)]
     for ex in trace.cycles:
-        ex.timings
-        ex.url
-        ex.body_length
-        ex.request_headers
-    trace.connections
-    trace.segments()
-    trace.steps
+        shown += [ex.timings, ex.url, ex.body_length, ex.request_headers]
+    shown += [trace.connections, trace.segments()]
+    assert str(shown[0]).startswith("<Trace: ") and trace.steps >= len(trace)
+    assert json.loads(str(shown[5]))["log"]["version"] == "1.2"
 
 
 def leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
