@@ -74,6 +74,7 @@ def to_har(trace: Trace, *, raw_bytes: bool = False) -> dict[str, Any]:
                    "pageTimings": {"onContentLoad": -1, "onLoad": -1}}],
         "entries": entries,
         "_httpexplore": {"summarisedSteps": trace.summarised_steps,
+                         "mergedDataEvents": trace.merged_events,
                          "maxRecords": trace.max_records},
     }
     note = cap_note(trace)
@@ -83,12 +84,19 @@ def to_har(trace: Trace, *, raw_bytes: bool = False) -> dict[str, Any]:
 
 
 def cap_note(trace: Trace) -> str:
-    """One sentence when steps were summarised past the record cap, else ``""``."""
-    n = trace.summarised_steps
-    if not n:
-        return ""
-    return (f"{n} routine body steps were summarised past the {trace.max_records}-record cap: "
-            "their bytes are counted, not kept, and their Data events are not listed")
+    """One sentence when steps were summarised past the record cap or Data events merged
+    (the recorder's memory bounds), else ``""``."""
+    from .trace import MAX_DATA_EVENTS
+    n, merged = trace.summarised_steps, trace.merged_events
+    parts = []
+    if n:
+        parts.append(f"{n} routine body steps were summarised past the {trace.max_records}-"
+                     "record cap: their bytes are counted, not kept, and their Data events are "
+                     "not listed")
+    if merged:
+        parts.append(f"{merged} body Data events were merged (at most {MAX_DATA_EVENTS} per "
+                     "step are listed)")
+    return "; ".join(parts)
 
 
 def _headers(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -288,7 +296,8 @@ def to_text(trace: Trace) -> str:
     segments = _by_record(trace)
     records = trace.records
     rows = trace.timeline
-    out: list[str] = [f"== Info: {cap_note(trace)}"] if trace.summarised_steps else []
+    note = cap_note(trace)
+    out: list[str] = [f"== Info: {note}"] if note else []
     for first, last in _runs(rows):
         if first != last:
             ops = "/".join(sorted({rows[i].op for i in range(first, last + 1)}))
@@ -373,6 +382,7 @@ def dump_records(trace: Trace) -> dict[str, Any]:
             "anchor": {"monotonic": trace.started, "wall": trace.started_wall},
             "max_bytes_per_cycle": trace.max_bytes_per_cycle,
             "max_records": trace.max_records, "summarised_steps": trace.summarised_steps,
+            "merged_events": trace.merged_events,
             "records": [_record_dict(trace, i, rec) for i, rec in enumerate(trace.records)]}
 
 

@@ -38,7 +38,10 @@ so every total stays exact) while their ``Data`` events are dropped.  Steps that
 anything (status, error, a response head, the end of the message...) are still recorded one by
 one; there are at most a few per request, and requests are made by the caller.  So the
 recorder's memory is about ``max_records`` records plus the byte caps plus a few records per
-request and connection, however long a hostile server keeps a response going.
+request and connection, however long a hostile server keeps a response going.  Events are
+bounded the same way: a record keeps at most ``MAX_DATA_EVENTS`` body ``Data`` events (a read
+full of one-byte chunks makes thousands); the rest become one ``Data`` event whose
+``merged`` detail counts them (:attr:`Trace.merged_events`).
 :attr:`Trace.summarised_steps` counts the steps summarised this way: ``repr(trace)``, the text
 dump and the HAR export show it, and it is the marker views should show when it is not 0.
 
@@ -112,6 +115,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_RECORDS",
     "DEFAULT_MAX_TOTAL",
+    "MAX_DATA_EVENTS",
     "Connection",
     "Exchange",
     "InterimResponse",
@@ -127,6 +131,8 @@ DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_TOTAL = 8 * 1024 * 1024
 #: Records kept before routine body steps are summarised, by default (see Trace).
 DEFAULT_MAX_RECORDS = 20_000
+#: Body ``Data`` events kept per record; the rest of a record's are merged into one.
+MAX_DATA_EVENTS = 32
 _CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
 _ROUTINE_OPS = ("poll", "read_response_body_chunk")
 #: A record's fields as stored: a plain tuple in PollRecord's field order.
@@ -373,6 +379,7 @@ class Trace:
         self._summarised = 0
         self._summaries: set[int] = set()  # positions of summary records
         self._summary_at = -1  # the summary record the last summarised step went to
+        self._merged_events = 0
         self._total_left = max_bytes_total
         # One anchor maps monotonic step times to wall-clock time (HAR startedDateTime).
         self.started = time.monotonic()
@@ -422,6 +429,8 @@ class Trace:
             self._summarise(index, op, end, started, before, c,
                             (len(sent), len(received), len(body)), repeat)
             return
+        if len(events) > MAX_DATA_EVENTS:
+            events = self._merge_data(events)
         size = len(sent) + len(received) + len(body)
         if size <= self._budget:
             self._budget -= size
@@ -454,6 +463,40 @@ class Trace:
         omitted[len(records)] = sizes
         records.append((index, op, end, started, status, status, Error.OK, c, b"", b"", b"",
                         (), "", repeat))
+
+    def _merge_data(self, events: tuple[EventInfo, ...]) -> tuple[EventInfo, ...]:
+        """Keep the first ``MAX_DATA_EVENTS`` Data events (and every other event, in order);
+        the later Data events become one, at the place of the first of them."""
+        out: list[EventInfo] = []
+        kept = length = merged = 0
+        last_end = False
+        slot = -1
+        for event in events:
+            if event.kind != "Data":
+                out.append(event)
+            elif kept < MAX_DATA_EVENTS:
+                kept += 1
+                out.append(event)
+            else:
+                if slot < 0:
+                    slot = len(out)
+                    out.append(event)  # replaced below
+                merged += 1
+                length += int(event.detail.get("length", 0))
+                last_end = bool(event.detail.get("chunk_end", False))
+        if slot < 0:
+            return events
+        out[slot] = EventInfo("Data", {"length": length, "chunk_start": False,
+                                       "chunk_end": last_end, "merged": merged})
+        self._merged_events += merged - 1
+        return tuple(out)
+
+    @property
+    def merged_events(self) -> int:
+        """Body ``Data`` events not kept one by one (merged, past ``MAX_DATA_EVENTS`` per
+        record); 0 when none."""
+        self._sync()
+        return self._merged_events
 
     @property
     def summarised_steps(self) -> int:
@@ -513,6 +556,7 @@ class Trace:
         self._omitted = {}
         self._summaries = set()
         self._summarised = 0
+        self._merged_events = 0
         self._key = None
         self._cycle_info = None
         self._total_left = self.max_bytes_total
@@ -705,6 +749,8 @@ class Trace:
         where = f"{steps} steps" if steps == records else f"{steps} steps in {records} records"
         capped = (f", {self._summarised} steps summarised past the {self.max_records}-record "
                   "cap" if self._summarised else "")
+        if self._merged_events:
+            capped += f", {self._merged_events} Data events merged"
         return f"<Trace: {where}, {n} request cycle{'s' if n != 1 else ''}{capped}>"
 
 

@@ -136,9 +136,13 @@ def _detail(kind: str, detail: dict[str, Any], where: str) -> dict[str, Any]:
     if kind in ("Response", "InformationalResponse"):
         return _head(detail, where)
     if kind == "Data":
-        return {"length": _int(detail.get("length", 0), f"{where}.length"),
-                "chunk_start": _bool(detail.get("chunk_start", False), f"{where}.chunk_start"),
-                "chunk_end": _bool(detail.get("chunk_end", False), f"{where}.chunk_end")}
+        out: dict[str, Any] = {
+            "length": _int(detail.get("length", 0), f"{where}.length"),
+            "chunk_start": _bool(detail.get("chunk_start", False), f"{where}.chunk_start"),
+            "chunk_end": _bool(detail.get("chunk_end", False), f"{where}.chunk_end")}
+        if "merged" in detail:  # the recorder's merged Data events (trace.MAX_DATA_EVENTS)
+            out["merged"] = _int(detail["merged"], f"{where}.merged", 1)
+        return out
     if kind == "EndOfMessage":
         return {"trailers": _pairs(detail.get("trailers", []), f"{where}.trailers")}
     if kind in ("Error", "FramingConflict"):
@@ -256,6 +260,7 @@ def load(cls: type[Trace], path: str | os.PathLike[str], *,
                          "max_bytes_per_cycle")
         max_records = _int(data.get("max_records", DEFAULT_MAX_RECORDS), "max_records")
         summarised = _int(data.get("summarised_steps", 0), "summarised_steps")
+        merged = _int(data.get("merged_events", 0), "merged_events")
         anchor = _dict(data.get("anchor", {}), "anchor")
         # The live caps apply: a file cannot ask for more than a recording would keep.
         trace = cls(max_bytes_per_cycle=min(per_cycle, DEFAULT_MAX_BYTES),
@@ -272,6 +277,7 @@ def load(cls: type[Trace], path: str | os.PathLike[str], *,
             last = record.cycle
             trace._add_capped(record, omitted)
         trace._summarised += summarised
+        trace._merged_events += merged
     except _Bad as exc:
         raise ValueError(f"{os.fspath(path)!r}: {exc}") from None
     return trace

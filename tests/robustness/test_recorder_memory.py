@@ -9,11 +9,13 @@ from __future__ import annotations
 import socket
 import threading
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from clientkit import Handler, LoopbackServer, connect_live, exchange
 
 from httpexplore import HTTPClient, Method, PollRecord, Status, Trace
+from httpexplore.trace import MAX_DATA_EVENTS
 
 BODY_BLOCK = b"x" * 65536
 
@@ -93,3 +95,29 @@ def test_default_cap_and_no_marker_below_it() -> None:
     trace = Trace()
     assert trace.max_records == 20_000 and trace.summarised_steps == 0
     assert "summarised" not in repr(trace) and "comment" not in trace.to_har()["log"]
+
+
+def test_a_read_full_of_one_byte_chunks_keeps_few_data_events(tmp_path: Path) -> None:
+    """Thousands of chunks in one read: at most MAX_DATA_EVENTS Data events per record, the
+    rest merged into one that counts them; the body and the other events are exact."""
+    chunks = b"".join(b"1\r\n%c\r\n" % (65 + i % 26) for i in range(3000))
+    wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+    records: list[PollRecord] = []
+    out, _client, _t = exchange([wire], on_poll=records.append)
+    trace = Trace()
+    for record in records:
+        trace.add(record)
+    assert out.body == bytes(65 + i % 26 for i in range(3000))
+    assert max(len(r.events) for r in trace.records) <= MAX_DATA_EVENTS + 3
+    data = [e for r in trace.records for e in r.events if e.kind == "Data"]
+    assert sum(e.detail["length"] for e in data) == 3000
+    assert trace.merged_events == 3000 - MAX_DATA_EVENTS - 1
+    assert sum(e.detail.get("merged", 1) for e in data) == 3000
+    assert trace.cycles[0].complete and trace.cycles[0].body_size == 3000
+    assert "Data events merged" in repr(trace)
+    assert trace.to_har()["log"]["_httpexplore"]["mergedDataEvents"] == trace.merged_events
+    path = tmp_path / "t.json"
+    trace.save(path)
+    loaded = Trace.load(path)
+    assert loaded.merged_events == trace.merged_events
+    assert loaded.to_text() == trace.to_text()
