@@ -202,7 +202,8 @@ class SocketTransport:
             raise TransportError(
                 FailureKind.RESOLVE,
                 f"could not resolve the host name {self._host!r}: {exc.strerror or exc}") from exc
-        except UnicodeError as exc:  # the IDNA codec refused the name (e.g. a label too long)
+        except ValueError as exc:  # the IDNA codec refused the name (UnicodeError: a label
+            # too long), or the name holds a NUL
             raise TransportError(
                 FailureKind.RESOLVE,
                 f"could not resolve the host name {self._host!r}: it is not a valid "
