@@ -24,6 +24,12 @@ responses are interim, 204/304/HEAD responses have no body, a truncated body is 
 arriving while no request is outstanding closes the connection, and reading the headers does not
 consume them.
 
+Response-queue poisoning (RFC 9112 §9.3.2): the client looks, without blocking, behind every
+complete response (``_look_behind``) and before writing a request on a reused connection
+(``_probe_reused``, in ``request()`` and in the poll that writes the first byte).  Bytes found
+there answer no request: they are recorded, the connection is closed and the status becomes
+CONNECTION_ERROR.  These looks run once per response or request, never on an idle poll.
+
 This module is the Godot API and the poll loop; what it calls lives next to it (imports go one
 way, from here down):
 
