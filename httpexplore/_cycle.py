@@ -19,11 +19,15 @@ import h11
 
 from .records import CycleInfo
 
-__all__ = ["MAX_HEAD", "Cycle", "new_parser"]
+__all__ = ["MAX_HEAD", "MAX_INTERIM", "Cycle", "new_parser"]
 
 #: A response head larger than this is refused (h11's buffer limit; RFC 9112 §2.3 lets a client
 #: limit it).  The same limit applies to a chunk-size line and to the trailer section.
 MAX_HEAD = 64 * 1024
+#: Interim (1xx) responses accepted before the final one, per request.  Real servers send one or
+#: two (100 Continue, 103 Early Hints); a flood beyond this ends in CONNECTION_ERROR instead of
+#: holding the request open and piling them up.
+MAX_INTERIM = 32
 
 
 def new_parser() -> h11.Connection:
@@ -39,8 +43,8 @@ class Cycle:
                  "fast_remaining", "head_received", "head_start", "headers", "http_version",
                  "info", "interim", "keep_alive",
                  "last_rx", "method", "parser", "pending_error", "reason", "received_total",
-                 "response_code", "target", "trailers", "tunnel", "tx", "tx_offset", "unfed",
-                 "used")
+                 "requested_at", "response_code", "target", "trailers", "tunnel", "tx",
+                 "tx_offset", "unfed", "unsolicited", "used")
 
     def __init__(self) -> None:
         self.parser: h11.Connection | None = None
@@ -54,6 +58,7 @@ class Cycle:
         self.count = 0
         self.info = CycleInfo(connection=0, cycle=0, host="", port=0, tls=False)
         self.last_rx = 0.0
+        self.requested_at = 0.0  # when request() queued the current request (request_timeout)
         self.used = False  # a request has been sent on this connection (the next one reuses it)
 
     def reset_response(self) -> None:
@@ -79,6 +84,7 @@ class Cycle:
         self.received_total = 0
         self.unfed = 0  # bytes of the read being parsed that h11 has not been given yet
         self.pending_error = ""  # a failure to report once the buffered body is handed out
+        self.unsolicited = 0  # bytes seen beyond the end of the response (answering nothing)
 
     def take(self, size: int, exact: bool = False) -> bytes:
         """Hand out up to ``size`` buffered body bytes (no copy when one piece fits).  With

@@ -24,6 +24,12 @@ responses are interim, 204/304/HEAD responses have no body, a truncated body is 
 arriving while no request is outstanding closes the connection, and reading the headers does not
 consume them.
 
+Response-queue poisoning (RFC 9112 §9.3.2): the client looks, without blocking, behind every
+complete response (``_look_behind``) and before writing a request on a reused connection
+(``_probe_reused``, in ``request()`` and in the poll that writes the first byte).  Bytes found
+there answer no request: they are recorded, the connection is closed and the status becomes
+CONNECTION_ERROR.  These looks run once per response or request, never on an idle poll.
+
 This module is the Godot API and the poll loop; what it calls lives next to it (imports go one
 way, from here down):
 
@@ -57,11 +63,15 @@ from .errors import (
     TransportError,
     explain_protocol_error,
     head_cut_short_message,
+    idle_closed_message,
     incomplete_body_message,
     read_timeout_message,
+    readable_reprs,
+    request_timeout_message,
     truncated_body_message,
     unsolicited_message,
 )
+from .hosts import absolute_parts, strip_fragment
 from .memory import TRANSPORT_KIND, MemoryTransport, transport_for
 from .records import CycleInfo, EventInfo, PollRecord
 from .request import (
@@ -71,6 +81,7 @@ from .request import (
     check_request_types,
     connect_problem,
     next_parser,
+    proxy_authorization,
     proxy_problem,
     request_problem,
     split_header,
@@ -99,6 +110,8 @@ _CHUNK_MIN, _CHUNK_MAX = 256, 16 * 1024 * 1024
 _HEAD_READ = 65536  # bytes read per poll while waiting for the response head
 
 PollCallback = Callable[[PollRecord], None]
+#: Proxy credentials: ``(user, password)`` (Basic) or a ``Proxy-Authorization`` value.
+ProxyCredentials = tuple[str, str] | str | None
 #: ``callback(*fields)``: a PollRecord's fields as positional arguments (``on_step``).
 StepCallback = Callable[..., None]
 
@@ -120,6 +133,11 @@ class HTTPClient:
     read_timeout:
         Seconds allowed without receiving a byte while a response is awaited (default ``None``:
         wait forever, as Godot does).
+    request_timeout:
+        Seconds allowed from ``request()`` until the response is complete, however steadily
+        bytes arrive (default ``None``: no limit, as Godot's ``HTTPClient``).  ``read_timeout``
+        measures inactivity only, so a server sending one byte every few seconds holds a
+        request open forever without this overall deadline.
 
     Godot's constants are available on the class: ``HTTPClient.STATUS_BODY``,
     ``HTTPClient.METHOD_GET``, ``HTTPClient.RESPONSE_OK``...
@@ -155,7 +173,8 @@ class HTTPClient:
     def __init__(self, *, record: bool = True,
                  transport_factory: Callable[[], Transport] | None = None,
                  connect_timeout: float | None = 30.0,
-                 read_timeout: float | None = None) -> None:
+                 read_timeout: float | None = None,
+                 request_timeout: float | None = None) -> None:
         self._transport_factory: Callable[[], Transport] = transport_factory or SocketTransport
         self._transport: Transport | None = None
         self._status = Status.DISCONNECTED
@@ -168,6 +187,7 @@ class HTTPClient:
         self.blocking_mode_enabled = False
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.request_timeout = request_timeout
         self.error = Error.OK
         self.error_message = ""
         self._host = ""
@@ -175,6 +195,9 @@ class HTTPClient:
         self._tls: TLSOptions | None = None
         self._http_proxy: tuple[str, int] | None = None
         self._https_proxy: tuple[str, int] | None = None
+        # Proxy-Authorization values for the proxy hop only (set_http(s)_proxy credentials).
+        self._http_proxy_auth: str | None = None
+        self._https_proxy_auth: str | None = None
         self._proxy_kind = ""
         self._connect_started = 0.0
         self._c = Cycle()
@@ -386,27 +409,40 @@ class HTTPClient:
         return self._requests
 
     # ------------------------------------------------------------------ proxies ----------
-    def set_http_proxy(self, host: str, port: int) -> Error:
+    def set_http_proxy(self, host: str, port: int, *,
+                       credentials: ProxyCredentials = None) -> Error:
         """Send plain-HTTP requests through ``host:port`` (absolute-form targets).  An empty
-        host or port -1 unsets it.  A port outside 0..65535 is refused with
-        ``ERR_INVALID_PARAMETER`` (the setting is unchanged)."""
-        proxy, result = self._proxy_setting("set_http_proxy", host, port, self._http_proxy)
-        self._http_proxy = proxy
+        host or port -1 unsets it.  A port or host that is not valid is refused with
+        ``ERR_INVALID_PARAMETER`` (the setting is unchanged).
+
+        ``credentials`` (beyond Godot): ``(user, password)`` for Basic authentication
+        (RFC 7617), or a ready ``Proxy-Authorization`` field value; sent as
+        ``Proxy-Authorization`` on each request to this proxy, never anywhere else."""
+        proxy, auth, result = self._proxy_setting("set_http_proxy", host, port, credentials)
+        if result is Error.OK:
+            self._http_proxy, self._http_proxy_auth = proxy, auth
         return result
 
-    def set_https_proxy(self, host: str, port: int) -> Error:
+    def set_https_proxy(self, host: str, port: int, *,
+                        credentials: ProxyCredentials = None) -> Error:
         """Tunnel HTTPS connections through ``host:port`` with ``CONNECT``.  An empty host or
-        port -1 unsets it.  A port outside 0..65535 is refused with ``ERR_INVALID_PARAMETER``."""
-        proxy, result = self._proxy_setting("set_https_proxy", host, port, self._https_proxy)
-        self._https_proxy = proxy
+        port -1 unsets it.  A port or host that is not valid is refused with
+        ``ERR_INVALID_PARAMETER``.  ``credentials`` as for :meth:`set_http_proxy`: sent with
+        ``CONNECT`` only, never through the tunnel to the origin."""
+        proxy, auth, result = self._proxy_setting("set_https_proxy", host, port, credentials)
+        if result is Error.OK:
+            self._https_proxy, self._https_proxy_auth = proxy, auth
         return result
 
-    def _proxy_setting(self, op: str, host: str, port: int, old: tuple[str, int] | None
-                       ) -> tuple[tuple[str, int] | None, Error]:
+    def _proxy_setting(self, op: str, host: str, port: int, credentials: ProxyCredentials
+                       ) -> tuple[tuple[str, int] | None, str | None, Error]:
         proxy, problem = proxy_problem(op, host, port)
+        auth: str | None = None
+        if problem is None:
+            auth, problem = proxy_authorization(op, credentials)
         if problem is not None:
-            return old, self._caller_mistake(Error.ERR_INVALID_PARAMETER, problem)
-        return proxy, Error.OK
+            return None, None, self._caller_mistake(Error.ERR_INVALID_PARAMETER, problem)
+        return proxy, auth if proxy is not None else None, Error.OK
 
     # ------------------------------------------------------------------ helpers ----------
     @staticmethod
@@ -488,7 +524,13 @@ class HTTPClient:
                 body: str = "") -> Error:
         """Queue a request; bytes are written by later :meth:`poll` calls.  Returns ``OK`` and
         moves to REQUESTING, or ``ERR_INVALID_PARAMETER`` (bad method, URL or header, or the
-        status is not CONNECTED) with a message and no change."""
+        status is not CONNECTED) with a message and no change.
+
+        On a reused keep-alive connection it first looks, without blocking, for what arrived
+        while the connection was idle.  Bytes (which answer no request: RFC 9112 §9.3.2) or a
+        close by the server end the connection: nothing is written, the status becomes
+        CONNECTION_ERROR and ``ERR_CONNECTION_ERROR`` is returned with a message, as Godot's
+        ``request()`` does when writing fails.  Connect again to continue."""
         if not isinstance(body, str):
             raise TypeError(f"body must be a str (use request_raw for bytes), not "
                             f"{type(body).__name__}")
@@ -512,21 +554,54 @@ class HTTPClient:
                                      self._caller_mistake(Error.ERR_INVALID_PARAMETER, problem))
         name = Method(method).name
         fields = [split_header(h) for h in headers]
+        has_proxy_auth = any(n.lower() == "proxy-authorization" for n, _v in fields)
+        if has_proxy_auth and self._proxy_kind != "http":
+            # Through a CONNECT tunnel (or with no proxy) the request goes to the origin
+            # server, which must never see proxy credentials.
+            return self._finish_call(op, started, before, self._caller_mistake(
+                Error.ERR_INVALID_PARAMETER, "Proxy-Authorization is for a proxy, but this "
+                "request goes to the origin server (" + ("through the HTTPS proxy's tunnel"
+                if self._proxy_kind == "https" else "no HTTP proxy is set") + "); give proxy "
+                "credentials with set_http_proxy() or set_https_proxy(credentials=...)"))
+        if self._proxy_kind == "http" and self._http_proxy_auth and not has_proxy_auth:
+            fields.append(("Proxy-Authorization", self._http_proxy_auth))
         c = self._c
-        target = url
-        if self._proxy_kind == "http":
-            target = f"http://{authority(self._host, self._port)}{url}"
+        target = strip_fragment(url)  # never sent (RFC 9110 §4.2.4)
+        host, port, tls = self._host, self._port, self._tls is not None
+        if target.startswith(("http://", "https://")):
+            # Absolute-form, as given (through an HTTP proxy, or asked for): Host must then be
+            # the target's own authority (RFC 9112 §3.2.2).
+            parts = absolute_parts(target)
+            assert not isinstance(parts, str)  # (request_problem refused it otherwise)
+            tls, host, port = parts
+        elif self._proxy_kind == "http":
+            # Absolute-form for the proxy (RFC 9112 §3.2.2); "OPTIONS *" becomes the bare
+            # authority, which the last proxy turns back into "*" (RFC 9112 §3.2.4).
+            origin = f"http://{authority(self._host, self._port)}"
+            target = origin if target == "*" else origin + target
         c.method, c.target = name, target
         parser = c.parser = next_parser(c.parser)
         try:
-            wire = self._writer.write(parser, name, target, fields, body, self._host,
-                                      self._port, self._tls is not None)
+            wire = self._writer.write(parser, name, target, fields, body, host, port, tls)
         except h11.LocalProtocolError as exc:
             return self._finish_call(op, started, before, self._caller_mistake(
-                Error.ERR_INVALID_PARAMETER, f"the request is not valid HTTP/1.1: {exc}"))
-        self._requests += 1
+                Error.ERR_INVALID_PARAMETER,
+                f"the request is not valid HTTP/1.1: {readable_reprs(str(exc))}"))
         reused = c.used  # an earlier request completed on this connection
+        if reused and self._transport is not None:
+            # Godot writes the request inside request(); this client writes it in poll(), and
+            # looks for bytes or an EOF on the idle connection here and before the first write.
+            # Either ends the connection (nothing of this request is written), so the h11
+            # cycle just started does not matter; the step stays on the previous cycle.  The
+            # previous response is forgotten first, as for any new request: whatever the
+            # caller reads next is never a response to this request.
+            c.reset_response()
+            result = self._probe_reused()
+            if result is not _OK:
+                return self._finish_call(op, started, before, result)
+        self._requests += 1
         c.reset_response()
+        c.requested_at = started
         c.count = self._requests
         c.tx, c.tx_offset = wire, 0
         c.info = self._cycle_info(cycle=self._requests, method=name, target=target,
@@ -642,7 +717,7 @@ class HTTPClient:
         """HTTPS proxy: ask for a tunnel with ``CONNECT host:port`` (RFC 9110 §9.3.6)."""
         c = self._c
         target = authority(self._host, self._port)
-        c.tunnel, c.tx = self._writer.connect_request(target)
+        c.tunnel, c.tx = self._writer.connect_request(target, self._https_proxy_auth)
         c.tx_offset = 0
         c.info = self._cycle_info(method="CONNECT", target=target)
         return self._poll_tunnel()
@@ -669,8 +744,12 @@ class HTTPClient:
     # -- REQUESTING --------------------------------------------------------------------------
     def _poll_requesting(self, now: float) -> Error:
         c = self._c
+        if self.request_timeout is not None and self._past_deadline(now):
+            return self._fail(self._timeout_error())
         try:
             if c.tx_offset < len(c.tx):  # the request is not all written yet
+                if not c.tx_offset and c.info.reused and self._probe_reused() is not _OK:
+                    return Error.ERR_CONNECTION_ERROR
                 written = self._flush()
                 if c.tx_offset >= len(c.tx):
                     c.used = True  # the next request on this connection reuses it
@@ -690,7 +769,7 @@ class HTTPClient:
         transport = self._transport
         assert transport is not None
         while self._status is Status.REQUESTING:
-            if not transport.wait(read=True, write=False, timeout=self.read_timeout):
+            if not transport.wait(read=True, write=False, timeout=self._wait_limit()):
                 return self._fail(self._timeout_error())
             data = self._recv(_HEAD_READ)
             if data is not None:
@@ -733,8 +812,26 @@ class HTTPClient:
         return Error.OK
 
     def _timeout_error(self) -> TransportError:
+        in_head = self._status is Status.REQUESTING
+        if self._past_deadline(time.monotonic()):
+            return TransportError(FailureKind.TIMEOUT, request_timeout_message(
+                self.request_timeout, in_head, self._c.received_total))
         return TransportError(FailureKind.TIMEOUT, read_timeout_message(
-            self.read_timeout, self._status is Status.REQUESTING, self._c.received_total))
+            self.read_timeout, in_head, self._c.received_total))
+
+    def _past_deadline(self, now: float) -> bool:
+        """``request_timeout`` has run out for the current request."""
+        limit = self.request_timeout
+        return limit is not None and now - self._c.requested_at > limit
+
+    def _wait_limit(self) -> float | None:
+        """Blocking mode: how long one wait may last (read_timeout, and what is left of
+        request_timeout)."""
+        limits = [t for t in (self.read_timeout,) if t is not None]
+        if self.request_timeout is not None:
+            left = self._c.requested_at + self.request_timeout - time.monotonic()
+            limits.append(max(left, 0.0))
+        return min(limits) if limits else None
 
     # -- parsing -----------------------------------------------------------------------------
     def _feed(self, data: bytes) -> Error:
@@ -748,6 +845,8 @@ class HTTPClient:
             if self._status is Status.REQUESTING:
                 # Checked before h11 sees the EOF, which it would report as "can't handle event
                 # type ConnectionClosed" (nothing received) or "peer unexpectedly closed".
+                if c.info.reused and not c.received_total:
+                    return self._broken(idle_closed_message(during_request=True))
                 return self._broken(head_cut_short_message(c.received_total))
         try:
             receive(c, parser, data, self._step_events if self._subscribers else None)
@@ -791,6 +890,8 @@ class HTTPClient:
 
     def _read_body_once(self, now: float) -> None:
         c = self._c
+        if self.request_timeout is not None and self._past_deadline(now):
+            raise self._timeout_error()  # (callers turn it into the failure)
         if c.fast_remaining > 0:
             data = self._recv(min(c.fast_remaining, self._read_chunk_size))
             if data is None:
@@ -829,7 +930,7 @@ class HTTPClient:
         c = self._c
         while (c.body_buffered < want and not c.body_complete and not c.eof
                and self._status is Status.BODY):
-            if not transport.wait(read=True, write=False, timeout=self.read_timeout):
+            if not transport.wait(read=True, write=False, timeout=self._wait_limit()):
                 self._fail_body(self._timeout_error())
                 return
             self._read_body_once(time.monotonic())
@@ -900,8 +1001,7 @@ class HTTPClient:
             return Error.OK
         if not data:
             self._event("PeerClosed")
-            return self._broken("the server closed the idle keep-alive connection; call "
-                                "connect_to_host() again to make a new one")
+            return self._broken(idle_closed_message())
         self._event("Unsolicited", length=len(data))
         return self._broken(unsolicited_message(len(data)))
 
@@ -927,7 +1027,15 @@ class HTTPClient:
 
     # ------------------------------------------------------------------ outcomes -----------
     def _complete(self, what: Input) -> None:
+        """The response is complete and handed out: CONNECTED, or DISCONNECTED when the
+        connection closes, or CONNECTION_ERROR when bytes follow the response."""
         c = self._c
+        if self._look_behind():
+            self._broken(unsolicited_message(c.unsolicited, after_response=True))
+            return
+        if c.closing:  # (the look behind may have seen the server close)
+            what = Input.HEAD_DONE_CLOSE if what is Input.HEAD_DONE else (
+                Input.BODY_DONE_CLOSE if what is Input.BODY_DONE else what)
         self._set_status(what)
         if what in (Input.BODY_DONE_CLOSE, Input.HEAD_DONE_CLOSE):
             if self._transport is not None:
@@ -935,6 +1043,49 @@ class HTTPClient:
             self._transport = None
         else:
             c.used = True
+
+    def _look_behind(self) -> bool:
+        """Is anything behind the complete response?  True when bytes follow it (h11 holds
+        them, or one non-blocking read finds them): they answer no request (RFC 9112
+        §9.3.2).  An end of stream found here sets ``closing``.
+
+        Runs once per response, never on an idle poll; whatever path ended the message
+        (a counted Content-Length body, chunked, HEAD, 204/304, after 1xx).  After a 101 the
+        bytes belong to the new protocol, and at EOF there is nothing left to read.
+        """
+        c = self._c
+        if c.unsolicited or c.eof or c.response_code == 101 or self._transport is None:
+            return c.unsolicited > 0
+        try:
+            data = self._recv(_HEAD_READ)
+        except TransportError:
+            c.closing = True  # reset after a complete response: the connection is gone
+            return False
+        if data is None:
+            return False
+        if not data:
+            c.eof = c.closing = True
+            self._event("PeerClosed")
+            return False
+        c.unsolicited = len(data)
+        self._event("Unsolicited", length=len(data))
+        return True
+
+    def _probe_reused(self) -> Error:
+        """Before a request is written on a reused connection: one non-blocking read.  Bytes
+        mean unsolicited data (never taken as this request's response), EOF means the server
+        closed the idle connection; either ends in CONNECTION_ERROR."""
+        try:
+            data = self._recv(_HEAD_READ)
+        except TransportError as exc:
+            return self._broken(f"{exc.message}; {idle_closed_message()}")
+        if data is None:
+            return _OK
+        if not data:
+            self._event("PeerClosed")
+            return self._broken(idle_closed_message())
+        self._event("Unsolicited", length=len(data))
+        return self._broken(unsolicited_message(len(data)))
 
     def _broken(self, message: str) -> Error:
         """A connection or protocol failure after connecting: CONNECTION_ERROR."""

@@ -14,15 +14,30 @@ state: they turn h11's complaints and the client's counts into sentences that ci
 
 from __future__ import annotations
 
+import ast
 import enum
 import re
 from dataclasses import dataclass
 
 import h11
 
-__all__ = ["Error", "Failure", "FailureKind", "TransportError", "explain_protocol_error",
-           "head_cut_short_message", "incomplete_body_message", "plural",
-           "read_timeout_message", "truncated_body_message", "unsolicited_message"]
+__all__ = [
+    "Error",
+    "Failure",
+    "FailureKind",
+    "TransportError",
+    "explain_protocol_error",
+    "head_cut_short_message",
+    "idle_closed_message",
+    "incomplete_body_message",
+    "plural",
+    "read_timeout_message",
+    "readable_reprs",
+    "request_timeout_message",
+    "show_bytes",
+    "truncated_body_message",
+    "unsolicited_message",
+]
 
 
 class Error(enum.IntEnum):
@@ -121,6 +136,9 @@ def explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None, limit
     # (needle in h11's text, explanation, quote h11's text?).  h11's text is left out where it
     # quotes however many bytes the last read held, so that the message stays split-independent.
     rules: list[tuple[str, str, bool]] = [
+        ("too many interim responses", "the server keeps sending interim (1xx) responses "
+         "instead of the final one (RFC 9110 §15.2); the client accepts a few per request, "
+         "then gives up", True),
         ("http version", "the server answered with a major HTTP version other than 1; this is "
          "an HTTP/1.1 client and cannot know that version's framing (RFC 9112 §2.3)", True),
         ("http/1.0 response with transfer-encoding", "an HTTP/1.0 response carries "
@@ -155,10 +173,47 @@ def explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None, limit
     # Match on h11's words only, not on the bytes it quotes after ": " (a malformed line
     # "Content-Length : 5" is a header-line problem, not a Content-Length one).
     words = low.split(": ", 1)[0]
+    said = readable_reprs(text)
     for needle, explanation, quote in rules:
         if needle in words:
-            return f"{explanation}; {where}." + (f" Parser said: {text}" if quote else "")
-    return f"the response is not valid HTTP/1.1 {where}. Parser said: {text}"
+            return f"{explanation}; {where}." + (f" Parser said: {said}" if quote else "")
+    return f"the response is not valid HTTP/1.1 {where}. Parser said: {said}"
+
+
+#: A Python repr of bytes inside h11's text: ``bytearray(b'...')`` or ``b'...'`` (either quote).
+_BYTES_REPR = re.compile(
+    r"""bytearray\(b(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\)"""
+    r"""|\bb(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+_ESCAPES = {0x0D: "\\r", 0x0A: "\\n", 0x09: "\\t", 0x5C: "\\\\", 0x22: '\\"'}
+
+
+def show_bytes(data: bytes) -> str:
+    r"""Bytes as readable text in double quotes: printable ASCII as is, CR, LF and TAB as
+    ``\r`` ``\n`` ``\t``, every other byte as ``\xNN`` (so NUL, bare CR and obs-text show)."""
+    out = []
+    for b in data:
+        if b in _ESCAPES:
+            out.append(_ESCAPES[b])
+        elif 0x20 <= b < 0x7F:
+            out.append(chr(b))
+        else:
+            out.append(f"\\x{b:02x}")
+    return '"' + "".join(out) + '"'
+
+
+def readable_reprs(text: str) -> str:
+    r"""h11 quotes the offending bytes as a Python repr (``bytearray(b'X\x00: y')``): show
+    them as :func:`show_bytes` text instead, which a learner can read."""
+    def one(match: re.Match[str]) -> str:
+        index = next((i for i in range(1, 5) if match.group(i) is not None), 1)
+        inner = match.group(index) or ""
+        quote = "'" if index in (1, 3) else '"'
+        try:
+            value = ast.literal_eval(f"b{quote}{inner}{quote}")
+        except (SyntaxError, ValueError):
+            return match.group(0)
+        return show_bytes(value)
+    return _BYTES_REPR.sub(one, text)
 
 
 def head_cut_short_message(received: int) -> str:
@@ -188,7 +243,41 @@ def read_timeout_message(timeout: float | None, in_head: bool, received: int) ->
             f"({plural(received, 'byte')} of response so far)")
 
 
-def unsolicited_message(length: int) -> str:
-    """Bytes arrived on an idle keep-alive connection, answering no request."""
-    return (f"{plural(length, 'byte')} arrived while no request was outstanding; they are not "
-            "a response to anything (RFC 9112 §9.3), so the connection was closed")
+#: What to do after the client closed a connection (said in every such message).
+CONNECT_AGAIN = ("call connect_to_host() again (Connect in the inspector) to open a new "
+                 "connection, then repeat the request")
+
+
+def request_timeout_message(timeout: float | None, in_head: bool, received: int) -> str:
+    """``request_timeout`` expired: the response was not complete in time."""
+    what = "the response head" if in_head else "the rest of the body"
+    return (f"request_timeout: the response was not complete {timeout:g} s after request() "
+            f"(still waiting for {what}; {plural(received, 'byte')} of response so far); the "
+            "server may be sending very slowly on purpose")
+
+
+def unsolicited_message(length: int, *, after_response: bool = False) -> str:
+    """Bytes arrived while no request was outstanding: they answer nothing.
+
+    ``after_response``: they were found right behind a complete response (which was handed
+    out whole); otherwise on an idle keep-alive connection, or before a new request was
+    written on it.
+    """
+    when = ("right after the complete response, before any new request was sent"
+            if after_response else "while no request was outstanding")
+    return (f"{plural(length, 'byte')} arrived {when}; responses come in the order of the "
+            "requests (RFC 9112 §9.3.2), so these answer no request and are never taken as the "
+            "next response (that would be response-queue poisoning).  The connection was "
+            f"closed: {CONNECT_AGAIN}")
+
+
+def idle_closed_message(*, during_request: bool = False) -> str:
+    """The server closed an idle keep-alive connection (seen while idle, before writing the
+    next request, or as an EOF before any byte of that request's response)."""
+    if during_request:
+        return ("the server closed the keep-alive connection before sending any byte of the "
+                "response: servers close connections that stay idle too long, and this one "
+                f"had been idle since the previous response.  {CONNECT_AGAIN[0].upper()}"
+                f"{CONNECT_AGAIN[1:]}")
+    return ("the server closed the idle keep-alive connection (servers close connections that "
+            f"stay idle too long); {CONNECT_AGAIN}")

@@ -28,8 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 from . import _render as r
 from .annotate import HEAD_LABELS
 from .errors import Error, plural
-from .records import CycleInfo, EventInfo, PollRecord
-from .status import Status
+from .records import PollRecord
 
 if TYPE_CHECKING:
     from .trace import Exchange, Trace
@@ -68,13 +67,36 @@ def to_har(trace: Trace, *, raw_bytes: bool = False) -> dict[str, Any]:
     entries = [_entry(trace, ex, raw_bytes) for ex in trace.cycles]
     entries.sort(key=lambda e: e["startedDateTime"])
     first = entries[0]["startedDateTime"] if entries else _iso(trace, None)
-    return {"log": {
+    log: dict[str, Any] = {
         "version": "1.2",
         "creator": {"name": "httpexplore", "version": __version__},
         "pages": [{"startedDateTime": first, "id": "page_1", "title": "httpexplore trace",
                    "pageTimings": {"onContentLoad": -1, "onLoad": -1}}],
         "entries": entries,
-    }}
+        "_httpexplore": {"summarisedSteps": trace.summarised_steps,
+                         "mergedDataEvents": trace.merged_events,
+                         "maxRecords": trace.max_records},
+    }
+    note = cap_note(trace)
+    if note:
+        log["comment"] = note
+    return {"log": log}
+
+
+def cap_note(trace: Trace) -> str:
+    """One sentence when steps were summarised past the record cap or Data events merged
+    (the recorder's memory bounds), else ``""``."""
+    from .trace import MAX_DATA_EVENTS
+    n, merged = trace.summarised_steps, trace.merged_events
+    parts = []
+    if n:
+        parts.append(f"{n} routine body steps were summarised past the {trace.max_records}-"
+                     "record cap: their bytes are counted, not kept, and their Data events are "
+                     "not listed")
+    if merged:
+        parts.append(f"{merged} body Data events were merged (at most {MAX_DATA_EVENTS} per "
+                     "step are listed)")
+    return "; ".join(parts)
 
 
 def _headers(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -242,6 +264,8 @@ def _info_lines(record: PollRecord) -> list[str]:
             text = f"error: {detail.get('message', '')}"
         elif event.kind in ("Data", "Response", "InformationalResponse", "EndOfMessage"):
             continue  # the bytes below say it
+        elif isinstance(detail, dict) and isinstance(detail.get("message"), str):
+            text = f"{event.kind}: {detail['message']}"
         else:
             text = event.kind
         lines.append(f"== Info: {r.printable(text)}")
@@ -274,7 +298,8 @@ def to_text(trace: Trace) -> str:
     segments = _by_record(trace)
     records = trace.records
     rows = trace.timeline
-    out: list[str] = []
+    note = cap_note(trace)
+    out: list[str] = [f"== Info: {note}"] if note else []
     for first, last in _runs(rows):
         if first != last:
             ops = "/".join(sorted({rows[i].op for i in range(first, last + 1)}))
@@ -358,42 +383,16 @@ def dump_records(trace: Trace) -> dict[str, Any]:
     return {"format": _FORMAT, "version": 1, "creator": f"httpexplore {__version__}",
             "anchor": {"monotonic": trace.started, "wall": trace.started_wall},
             "max_bytes_per_cycle": trace.max_bytes_per_cycle,
+            "max_records": trace.max_records, "summarised_steps": trace.summarised_steps,
+            "merged_events": trace.merged_events,
             "records": [_record_dict(trace, i, rec) for i, rec in enumerate(trace.records)]}
 
 
-def _record(d: dict[str, Any]) -> PollRecord:
-    c = d["cycle"]
-    peer = c.get("peer")
-    cycle = CycleInfo(connection=int(c["connection"]), cycle=int(c["cycle"]), host=c["host"],
-                      port=int(c["port"]), tls=bool(c["tls"]), method=c.get("method", ""),
-                      target=c.get("target", ""), proxy=c.get("proxy", ""),
-                      peer=(str(peer[0]), int(peer[1])) if peer else None,
-                      reused=bool(c.get("reused", False)))
-    return PollRecord(
-        index=int(d["index"]), op=d["op"], time=float(d["time"]), started=float(d["started"]),
-        status_before=Status[d["status_before"]], status_after=Status[d["status_after"]],
-        result=Error[d["result"]], sent=base64.b64decode(d["sent"]),
-        received=base64.b64decode(d["received"]), body=base64.b64decode(d["body"]),
-        events=tuple(EventInfo(kind=e["kind"], detail=e.get("detail", {}))
-                     for e in d.get("events", ())),
-        error_message=d.get("error_message", ""), cycle=cycle, repeat=int(d.get("repeat", 1)))
-
-
 def load_records(cls: type[Trace], path: str | os.PathLike[str]) -> Trace:
-    """Build a trace (of class ``cls``) from a file written by :func:`dump_records`."""
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
-        raise ValueError(f"{os.fspath(path)!r} is not an httpexplore trace (see Trace.save)")
-    trace = cls(max_bytes_per_cycle=int(data.get("max_bytes_per_cycle", 0)))
-    anchor = data.get("anchor", {})
-    trace.started = float(anchor.get("monotonic", trace.started))
-    trace.started_wall = float(anchor.get("wall", trace.started_wall))
-    trace.clear()  # re-anchor the analysis
-    for d in data["records"]:
-        omitted = d.get("omitted") or (0, 0, 0)
-        trace.add(_record(d), (int(omitted[0]), int(omitted[1]), int(omitted[2])))
-    return trace
+    """Build a trace (of class ``cls``) from a file written by :func:`dump_records`, checked
+    field by field (:func:`httpexplore.traceload.load`)."""
+    from . import traceload
+    return traceload.load(cls, path)
 
 
 # -- notebook views ----------------------------------------------------------------------------

@@ -108,7 +108,10 @@ class PollRecord(NamedTuple):
         record, further identical quiet steps (same call, status and cycle) are folded into
         one record with ``repeat = n``: ``index`` is the first folded step's, ``started`` its
         start, ``time`` the last one's end.  A million idle polls make two records, not a
-        million, and cost almost nothing to record.
+        million, and cost almost nothing to record.  Past its ``max_records`` a trace also
+        stores routine body steps as *summary* records whose ``repeat`` counts them (their
+        bytes counted as omitted, their ``Data`` events dropped: see
+        :attr:`httpexplore.trace.Trace.summarised_steps`).
     """
 
     index: int  # type: ignore[assignment]  # (shadows tuple.index, on purpose: Godot-like name)

@@ -12,6 +12,7 @@ response: :func:`next_parser` keeps it across keep-alive cycles.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -19,12 +20,14 @@ from typing import Any
 import h11
 
 from ._cycle import new_parser
+from .hosts import absolute_parts, host_problem
 from .status import ERROR_STATUSES, Method, Status
 from .tls import TLSOptions
 from .transport import ip_literal
 
 __all__ = ["RequestWriter", "authority", "bracket", "check_connect_types", "check_request_types",
-           "connect_problem", "next_parser", "proxy_problem", "request_problem", "split_header",
+           "connect_problem", "framing_problem", "next_parser", "proxy_authorization",
+           "proxy_problem", "request_problem", "split_header",
            "unbracket"]
 
 _HOST_MIN_LEN = 4  # Godot's HOST_MIN_LEN
@@ -58,7 +61,7 @@ def connect_problem(host: str, port: int, tls: TLSOptions | None) -> str | None:
         return f"the port {port} is not between 0 and 65535 (or -1 for the default)"
     if any(ch.isspace() for ch in host) or not host:
         return f"the host {host!r} is empty or contains whitespace"
-    return None
+    return host_problem(host)
 
 
 def proxy_problem(op: str, host: object, port: object
@@ -75,7 +78,32 @@ def proxy_problem(op: str, host: object, port: object
         return None, None
     if not 0 <= port <= 65535:
         return None, f"{op}: the port {port} is not between 0 and 65535 (or -1 to unset)"
+    problem = host_problem(host, "proxy host")
+    if problem is not None:
+        return None, f"{op}: {problem}"
     return (host, port), None
+
+
+def proxy_authorization(op: str, credentials: object) -> tuple[str | None, str | None]:
+    """The ``Proxy-Authorization`` value for proxy ``credentials`` (None: none), or why they
+    are refused.  ``(user, password)`` becomes Basic (RFC 7617: UTF-8, no ':' in the user);
+    a string is used as the field value as given."""
+    if credentials is None:
+        return None, None
+    if isinstance(credentials, str):
+        value = credentials.strip()
+    elif (isinstance(credentials, tuple) and len(credentials) == 2
+          and all(isinstance(x, str) for x in credentials)):
+        user, password = credentials
+        if ":" in user:
+            return None, f"{op}: the proxy user name cannot contain ':' (RFC 7617)"
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        value = f"Basic {token}"
+    else:
+        raise TypeError(f"{op}: credentials must be (user, password), a str or None")
+    if not value or any(ch in value for ch in "\r\n\0"):
+        return None, f"{op}: the proxy credentials are empty or contain CR, LF or NUL"
+    return value, None
 
 
 def check_request_types(method: object, url: object, headers: Sequence[object]) -> None:
@@ -106,6 +134,10 @@ def request_problem(method: int, url: str, headers: Sequence[str], status: Statu
                 "(or be '*' for OPTIONS)")
     if any(ch in url for ch in " \r\n\t\0"):
         return f"the URL {url!r} contains a space or control character (RFC 9112 §3.2)"
+    if url.startswith(("http://", "https://")):
+        parts = absolute_parts(url)
+        if isinstance(parts, str):
+            return parts
     for i, line in enumerate(headers):
         stripped = line.strip()
         if not stripped or stripped.find(":") < 1:
@@ -113,10 +145,38 @@ def request_problem(method: int, url: str, headers: Sequence[str], status: Statu
                     "(expected 'Name: value')")
         if any(ch in line for ch in "\r\n\0"):
             return f"invalid HTTP header at index {i}: it contains CR, LF or NUL"
+    problem = framing_problem(headers)
+    if problem is not None:
+        return problem
     if status is not Status.CONNECTED:
         reason = f" ({error_message})" if status in ERROR_STATUSES else ""
         return (f"request() needs status CONNECTED, but the status is "
                 f"{status.name}{reason}")
+    return None
+
+
+def framing_problem(headers: Sequence[str]) -> str | None:
+    """Why the caller's framing headers must be refused, or None.
+
+    The body's length must be unambiguous to every recipient on the way: a request with both
+    ``Content-Length`` and ``Transfer-Encoding`` (RFC 9112 §6.2: a sender MUST NOT) or with a
+    Content-Length that is not one plain number (RFC 9110 §8.6: ``1*DIGIT``) may be read one
+    way by a proxy and another by the server behind it (request smuggling).
+    """
+    lengths = [value for name, value in map(split_header, headers)
+               if name.lower() == "content-length"]
+    codings = [name for name, _v in map(split_header, headers)
+               if name.lower() == "transfer-encoding"]
+    if lengths and codings:
+        return ("the headers give both Content-Length and Transfer-Encoding: RFC 9112 §6.2 "
+                "says a sender must not send both (a proxy and the server behind it could "
+                "disagree on where the body ends: request smuggling); keep one of them")
+    if len(lengths) > 1:
+        return (f"the headers give Content-Length {len(lengths)} times: send it once "
+                "(RFC 9110 §8.6)")
+    if lengths and not (lengths[0].isascii() and lengths[0].isdigit()):
+        return (f"Content-Length {lengths[0]!r} is not a plain decimal number: RFC 9110 §8.6 "
+                "allows digits only (no sign, list, spaces or units)")
     return None
 
 
@@ -208,12 +268,15 @@ class RequestWriter:
         out += parser.send(h11.EndOfMessage()) or b""
         return out
 
-    def connect_request(self, target: str) -> tuple[h11.Connection, bytes]:
+    def connect_request(self, target: str, proxy_auth: str | None = None
+                        ) -> tuple[h11.Connection, bytes]:
         """An HTTPS proxy's ``CONNECT target`` request (RFC 9110 §9.3.6), on its own h11
-        connection: the exchange that opens the tunnel."""
+        connection: the exchange that opens the tunnel.  ``proxy_auth``: a
+        ``Proxy-Authorization`` value for the proxy (the only place it is sent)."""
         tunnel = new_parser()
-        wire = tunnel.send(h11.Request(method="CONNECT", target=target,
-                                       headers=[("Host", target),
-                                                ("User-Agent", self.user_agent)]))
+        fields = [("Host", target), ("User-Agent", self.user_agent)]
+        if proxy_auth:
+            fields.append(("Proxy-Authorization", proxy_auth))
+        wire = tunnel.send(h11.Request(method="CONNECT", target=target, headers=fields))
         tunnel.send(h11.EndOfMessage())
         return tunnel, wire or b""

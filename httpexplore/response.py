@@ -33,13 +33,18 @@ from typing import Any, TypeAlias
 import h11
 from h11._readers import ChunkedReader
 
-from ._cycle import MAX_HEAD, Cycle
+from ._cycle import MAX_HEAD, MAX_INTERIM, Cycle
 from .errors import FailureKind, TransportError, explain_protocol_error
 from .records import EventInfo
 
-__all__ = ["drain_events", "head_detail", "latin1", "receive", "tunnel_answer", "unparsed"]
+__all__ = ["FRAMING_CONFLICT", "drain_events", "head_detail", "latin1", "receive",
+           "tunnel_answer", "unparsed"]
 
 _NO_BODY_CODES = (204, 304)
+#: Why a response with both Content-Length and Transfer-Encoding closes its connection.
+FRAMING_CONFLICT = ("the response has both Content-Length and Transfer-Encoding: it is read as "
+                    "chunked, and the connection is closed afterwards instead of being reused "
+                    "(RFC 9112 §6.3 item 3: such a message ought to be handled as an error)")
 
 #: Where events for the ``on_poll`` record go; None when nobody subscribes.
 Events: TypeAlias = list[EventInfo] | None
@@ -189,6 +194,9 @@ def drain_events(c: Cycle, parser: h11.Connection, events: Events) -> None:
             if parser.their_state is h11.SWITCHED_PROTOCOL:
                 _on_switch(c, event, events)
                 return
+            if len(c.interim) >= MAX_INTERIM:
+                raise h11.RemoteProtocolError(
+                    f"too many interim responses: more than {MAX_INTERIM} before the final one")
             c.interim.append(event.status_code)
             if events is not None:
                 events.append(EventInfo(kind="InformationalResponse", detail=head_detail(event)))
@@ -295,6 +303,12 @@ def _on_head(c: Cycle, event: h11.Response, parser: h11.Connection, events: Even
     if lengths and not codings:
         c.body_length = int(lengths[0])
         c.fast_remaining = c.body_length
+    elif lengths:
+        # RFC 9112 §6.3 item 3: Transfer-Encoding wins, but a message with both "ought to be
+        # handled as an error" (it may be a smuggling attempt, or a proxy that mangled the
+        # framing): read it as chunked, then close the connection instead of reusing it.
+        c.keep_alive = False
+        _note(events, "FramingConflict", message=FRAMING_CONFLICT)
     c.enter_body = True
 
 
@@ -321,10 +335,12 @@ def _on_end(c: Cycle, event: h11.EndOfMessage, events: Events) -> None:
 
 
 def _unsolicited(c: Cycle, data: bytes, events: Events) -> None:
-    """Bytes beyond the end of the response: never taken as a next response (SPEC §2.3 #5).
-    The response is complete; the connection will be closed once it is handed out."""
-    if data:
-        _note(events, "Unsolicited", length=len(data))
+    """Bytes beyond the end of the response: never taken as a next response (RFC 9112
+    §9.3.2).  The response is complete; once it is handed out the client closes the
+    connection and reports the bytes (``HTTPClient._complete``)."""
+    if len(data) > c.unsolicited:  # (h11's trailing data is all of it, each time)
+        _note(events, "Unsolicited", length=len(data) - c.unsolicited)
+        c.unsolicited = len(data)
         c.closing = True
 
 

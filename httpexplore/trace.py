@@ -27,6 +27,24 @@ is stored as a plain tuple of its fields (``trace.records`` builds the ``PollRec
 access); under the cap its byte objects are the client's own (no copy), over it they are cut
 short, so a 1 GiB download costs 4 MiB of byte log, not 2 GiB.
 
+**Bounded record count.**  Bytes are not the only cost: each record, its events and the
+analysis built from it take a few hundred bytes, and an endless body read 256 bytes at a time
+makes about 200,000 steps a second.  Once a trace holds ``max_records`` records, *routine*
+steps (a ``poll()`` or ``read_response_body_chunk()`` that returns OK, keeps the status, and
+produces no event other than body ``Data``) are no longer stored one by one: each is added to a
+*summary record* of the same call and cycle (one of the last two records), whose ``repeat``
+counts the steps it stands for and whose bytes are all counted as omitted (:meth:`Trace.omitted`,
+so every total stays exact) while their ``Data`` events are dropped.  Steps that change
+anything (status, error, a response head, the end of the message...) are still recorded one by
+one; there are at most a few per request, and requests are made by the caller.  So the
+recorder's memory is about ``max_records`` records plus the byte caps plus a few records per
+request and connection, however long a hostile server keeps a response going.  Events are
+bounded the same way: a record keeps at most ``MAX_DATA_EVENTS`` body ``Data`` events (a read
+full of one-byte chunks makes thousands); the rest become one ``Data`` event whose
+``merged`` detail counts them (:attr:`Trace.merged_events`).
+:attr:`Trace.summarised_steps` counts the steps summarised this way: ``repr(trace)``, the text
+dump and the HAR export show it, and it is the marker views should show when it is not 0.
+
 **Timings** come from the steps' ``started``/``time`` stamps, so their resolution is the step: a
 poll-driven client learns that a byte arrived when a ``poll()`` reads it, not when the packet
 landed.  A phase that ends inside the step where it began lasts 0 ms.  Per cycle (milliseconds,
@@ -95,7 +113,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_RECORDS",
     "DEFAULT_MAX_TOTAL",
+    "MAX_DATA_EVENTS",
     "Connection",
     "Exchange",
     "InterimResponse",
@@ -109,6 +129,10 @@ __all__ = [
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 #: Bytes of byte log kept over a whole trace, by default.
 DEFAULT_MAX_TOTAL = 8 * 1024 * 1024
+#: Records kept before routine body steps are summarised, by default (see Trace).
+DEFAULT_MAX_RECORDS = 20_000
+#: Body ``Data`` events kept per record; the rest of a record's are merged into one.
+MAX_DATA_EVENTS = 32
 _CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
 _ROUTINE_OPS = ("poll", "read_response_body_chunk")
 #: A record's fields as stored: a plain tuple in PollRecord's field order.
@@ -337,15 +361,25 @@ class Trace:
     max_bytes_total:
         Bytes kept over the whole trace (default 8 MiB), so that many cycles on one keep-alive
         connection do not add up to unbounded memory; later cycles are counted, not kept.
+    max_records:
+        Records kept before routine body steps are summarised (default 20,000; see the module
+        docstring, "Bounded record count").
     """
 
     def __init__(self, client: HTTPClient | None = None, *,
                  max_bytes_per_cycle: int = DEFAULT_MAX_BYTES,
-                 max_bytes_total: int = DEFAULT_MAX_TOTAL) -> None:
-        if max_bytes_per_cycle < 0 or max_bytes_total < 0:
-            raise ValueError("max_bytes_per_cycle and max_bytes_total must be >= 0")
+                 max_bytes_total: int = DEFAULT_MAX_TOTAL,
+                 max_records: int = DEFAULT_MAX_RECORDS) -> None:
+        if max_bytes_per_cycle < 0 or max_bytes_total < 0 or max_records < 0:
+            raise ValueError("max_bytes_per_cycle, max_bytes_total and max_records must be "
+                             ">= 0")
         self.max_bytes_per_cycle = max_bytes_per_cycle
         self.max_bytes_total = max_bytes_total
+        self.max_records = max_records
+        self._summarised = 0
+        self._summaries: set[int] = set()  # positions of summary records
+        self._summary_at = -1  # the summary record the last summarised step went to
+        self._merged_events = 0
         self._total_left = max_bytes_total
         # One anchor maps monotonic step times to wall-clock time (HAR startedDateTime).
         self.started = time.monotonic()
@@ -389,6 +423,14 @@ class Trace:
             key = (c.connection, c.cycle)
             if key != self._key:
                 self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
+        if (len(self._records) >= self.max_records and before is after and not message
+                and result is Error.OK and op in _ROUTINE_OPS
+                and (not events or all(e.kind == "Data" for e in events))):
+            self._summarise(index, op, end, started, before, c,
+                            (len(sent), len(received), len(body)), repeat)
+            return
+        if len(events) > MAX_DATA_EVENTS:
+            events = self._merge_data(events)
         size = len(sent) + len(received) + len(body)
         if size <= self._budget:
             self._budget -= size
@@ -400,6 +442,69 @@ class Trace:
             sent, received, body = self._cut(sent, received, body)
         self._records.append((index, op, end, started, before, after, result, c, sent,
                               received, body, events, message, repeat))
+
+    def _summarise(self, index: int, op: str, end: float, started: float, status: Status,
+                   c: CycleInfo, sizes: tuple[int, int, int], repeat: int) -> None:
+        """Past ``max_records``: add a routine step to a summary record (module docstring)."""
+        self._summarised += repeat
+        records, omitted = self._records, self._omitted
+        done = self._analysis.done
+        for pos in range(len(records) - 1, max(len(records) - 3, done - 1), -1):
+            old = records[pos]
+            if old[1] == op and (old[7] is c or old[7] == c) and pos in self._summaries:
+                kept = omitted[pos]
+                omitted[pos] = (kept[0] + sizes[0], kept[1] + sizes[1], kept[2] + sizes[2])
+                records[pos] = (*old[:2], end, *old[3:13], old[13] + repeat)
+                self._summary_at = pos
+                return
+        # A new summary record (also when the last one was analysed already: records already
+        # analysed never change).
+        self._summaries.add(len(records))
+        omitted[len(records)] = sizes
+        records.append((index, op, end, started, status, status, Error.OK, c, b"", b"", b"",
+                        (), "", repeat))
+
+    def _merge_data(self, events: tuple[EventInfo, ...]) -> tuple[EventInfo, ...]:
+        """Keep the first ``MAX_DATA_EVENTS`` Data events (and every other event, in order);
+        the later Data events become one, at the place of the first of them."""
+        out: list[EventInfo] = []
+        kept = length = merged = 0
+        last_end = False
+        slot = -1
+        for event in events:
+            if event.kind != "Data":
+                out.append(event)
+            elif kept < MAX_DATA_EVENTS:
+                kept += 1
+                out.append(event)
+            else:
+                if slot < 0:
+                    slot = len(out)
+                    out.append(event)  # replaced below
+                merged += 1
+                length += int(event.detail.get("length", 0))
+                last_end = bool(event.detail.get("chunk_end", False))
+        if slot < 0:
+            return events
+        out[slot] = EventInfo("Data", {"length": length, "chunk_start": False,
+                                       "chunk_end": last_end, "merged": merged})
+        self._merged_events += merged - 1
+        return tuple(out)
+
+    @property
+    def merged_events(self) -> int:
+        """Body ``Data`` events not kept one by one (merged, past ``MAX_DATA_EVENTS`` per
+        record); 0 when none."""
+        self._sync()
+        return self._merged_events
+
+    @property
+    def summarised_steps(self) -> int:
+        """Steps added to summary records past ``max_records`` (0 when none: every step has
+        its own record, or a folded run of quiet steps).  The marker that older detail is
+        gone: their bytes are counted in :meth:`omitted`, their ``Data`` events dropped."""
+        self._sync()
+        return self._summarised
 
     def _sync(self) -> None:
         """Take the client's pending run of folded quiet steps, so answers are up to date."""
@@ -433,11 +538,25 @@ class Trace:
             self._omitted[len(self._records)] = omitted
         self._records.append(tuple(record))
 
+    def _add_capped(self, record: PollRecord, omitted: tuple[int, int, int]) -> None:
+        """Add a loaded record through the live caps, keeping the bytes the file says were
+        omitted already (:mod:`httpexplore.traceload`)."""
+        n = len(self._records)
+        self._on_step(*record)
+        if any(omitted):
+            pos = n if len(self._records) > n else self._summary_at
+            old = self._omitted.get(pos, _NOTHING_OMITTED)
+            self._omitted[pos] = (old[0] + omitted[0], old[1] + omitted[1],
+                                  old[2] + omitted[2])
+
     def clear(self) -> None:
         """Forget every record (recording continues if attached)."""
         self._sync()  # steps folded before now are forgotten too
         self._records = []
         self._omitted = {}
+        self._summaries = set()
+        self._summarised = 0
+        self._merged_events = 0
         self._key = None
         self._cycle_info = None
         self._total_left = self.max_bytes_total
@@ -603,10 +722,15 @@ class Trace:
         har.write_json(path, har.dump_records(self))
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Trace:
-        """Read a trace written by :meth:`save`; it answers the same questions offline."""
-        from . import har
-        return har.load_records(cls, path)
+    def load(cls, path: str | os.PathLike[str], *,
+             max_file_bytes: int = 64 * 1024 * 1024) -> Trace:
+        """Read a trace written by :meth:`save`; it answers the same questions offline.
+
+        The file is not trusted: a bad field raises ``ValueError`` naming it, a file larger
+        than ``max_file_bytes`` (64 MiB unless raised) is refused before it is read, and the
+        live recording caps apply (see :mod:`httpexplore.traceload`)."""
+        from . import traceload
+        return traceload.load(cls, path, max_file_bytes=max_file_bytes)
 
     def snapshot(self, *, times: bool = False, polls: bool = True) -> str:
         """Plain text: the steps (``polls``) and one line per cycle.  Deterministic unless
@@ -623,7 +747,11 @@ class Trace:
         n = len(a.exchanges)
         records, steps = len(self._records), self.steps
         where = f"{steps} steps" if steps == records else f"{steps} steps in {records} records"
-        return f"<Trace: {where}, {n} request cycle{'s' if n != 1 else ''}>"
+        capped = (f", {self._summarised} steps summarised past the {self.max_records}-record "
+                  "cap" if self._summarised else "")
+        if self._merged_events:
+            capped += f", {self._merged_events} Data events merged"
+        return f"<Trace: {where}, {n} request cycle{'s' if n != 1 else ''}{capped}>"
 
 
 # _on_step's parameters are PollRecord's fields, in order.

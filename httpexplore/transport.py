@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 else:  # imported on first use: Pyodide has no ssl, and plain HTTP needs none
     from ._ssl import ssl
 
-__all__ = ["EOF", "WOULD_BLOCK", "Phase", "ScriptedTransport", "SocketTransport", "Transport",
-           "ip_literal"]
+__all__ = ["AFTER_SEND", "EOF", "WOULD_BLOCK", "Phase", "ScriptedTransport", "SocketTransport",
+           "Transport", "ip_literal"]
 
 
 class Phase(enum.Enum):
@@ -206,6 +206,12 @@ class SocketTransport:
             raise TransportError(
                 FailureKind.RESOLVE,
                 f"could not resolve the host name {self._host!r}: {exc.strerror or exc}") from exc
+        except ValueError as exc:  # the IDNA codec refused the name (UnicodeError: a label
+            # too long), or the name holds a NUL
+            raise TransportError(
+                FailureKind.RESOLVE,
+                f"could not resolve the host name {self._host!r}: it is not a valid "
+                f"internationalised domain name ({exc})") from exc
         finally:
             self._future = None
         # Keep getaddrinfo's order (it already sorts per RFC 6724), without duplicates.
@@ -375,12 +381,17 @@ class SocketTransport:
 class _Step(enum.Enum):
     WOULD_BLOCK = "would-block"
     EOF = "eof"
+    AFTER_SEND = "after-send"
 
 
 #: Script step: ``recv`` returns None once.
 WOULD_BLOCK = _Step.WOULD_BLOCK
 #: Script step: ``recv`` returns ``b""`` (the peer closed).
 EOF = _Step.EOF
+#: Script step: reads would block until the client sends something after this point; what
+#: follows is the server's answer to that (a keep-alive connection's next response), however
+#: often the client looks at the idle connection before it writes the request.
+AFTER_SEND = _Step.AFTER_SEND
 
 ScriptStep = bytes | _Step | TransportError
 
@@ -393,8 +404,9 @@ class ScriptedTransport:
     incoming:
         What successive ``recv()`` calls return: ``bytes`` (delivered as one read, cut to
         ``max_bytes`` with the rest kept for the next read), :data:`WOULD_BLOCK`, :data:`EOF`
-        (then every later read is EOF), or a :class:`TransportError` to raise.  When the script
-        runs out, reads would block.
+        (then every later read is EOF), :data:`AFTER_SEND` (reads would block until the client
+        writes again), or a :class:`TransportError` to raise.  When the script runs out, reads
+        would block.
     resolve_steps, connect_steps, handshake_steps:
         How many ``advance()`` calls each phase lasts.  ``resolve_steps`` is ignored for IP
         literals.
@@ -421,6 +433,8 @@ class ScriptedTransport:
         self._peer: tuple[str, int] | None = None
         self._addresses: list[str] = []
         self._eof = False
+        self._sends = 0  # send() calls that wrote something (AFTER_SEND waits for the next)
+        self._waiting_since: int | None = None
         self.server_hostname = ""
 
     @property
@@ -475,6 +489,8 @@ class ScriptedTransport:
             raise TransportError(FailureKind.IO, "the connection is closed")
         chunk = bytes(data[: self._send_limit] if self._send_limit is not None else data)
         self.sent += chunk
+        if chunk:
+            self._sends += 1
         return len(chunk)
 
     def recv(self, max_bytes: int) -> bytes | None:
@@ -484,6 +500,14 @@ class ScriptedTransport:
             return b""
         if not self.incoming:
             return None
+        if self.incoming[0] is AFTER_SEND:
+            if self._waiting_since is None:
+                self._waiting_since = self._sends
+            if self._sends == self._waiting_since:
+                return None
+            self.incoming.popleft()
+            self._waiting_since = None
+            return self.recv(max_bytes)
         step = self.incoming.popleft()
         if step is WOULD_BLOCK:
             return None

@@ -22,7 +22,7 @@ import pytest
 from clientkit import ADDRESS, Outcome, exchange, scripted_client, tutorial
 
 from httpexplore import Error, Method, PollRecord, Status
-from httpexplore.transport import EOF, WOULD_BLOCK, ScriptStep
+from httpexplore.transport import AFTER_SEND, EOF, WOULD_BLOCK, ScriptStep
 
 S = Status
 HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Kind: fast\r\n\r\n"
@@ -284,11 +284,12 @@ def test_next_response_on_the_connection_is_parsed_after_a_fast_body() -> None:
     out = tutorial(client)
     assert (out.body, out.trailers, out.final) == (body, ["X-T: 1"], S.CONNECTED)
     assert not transport.incoming, "the whole first response was read, nothing more"
-    transport.incoming.extend([second[:7], second[7:]])
+    transport.incoming.extend([AFTER_SEND, second[:7], second[7:]])
     assert client.request(Method.GET, "/2", []) is Error.OK
     out = tutorial(client)
     assert (out.body, out.headers, out.final) == (b"hello", ["Content-Length: 5",
                                                               "X-Second: 1"], S.CONNECTED)
+    transport.incoming.append(AFTER_SEND)
     transport.incoming.extend(third[i:i + 3000] for i in range(0, len(third), 3000))
     assert client.request(Method.GET, "/3", []) is Error.OK
     out = tutorial(client)
@@ -296,11 +297,12 @@ def test_next_response_on_the_connection_is_parsed_after_a_fast_body() -> None:
     assert client.connection_count == 1
 
 
-def test_unsolicited_bytes_after_the_last_chunk_still_close() -> None:
+def test_unsolicited_bytes_after_the_last_chunk_end_in_connection_error() -> None:
     wire, body = chunked([16 * KIB, 5])
     extra = b"HTTP/1.1 200 OK\r\n"
     out, _client, transport = exchange([wire[:10000], wire[10000:] + extra])
-    assert (out.body, out.final, out.message) == (body, S.DISCONNECTED, "")
+    assert (out.body, out.final) == (body, S.CONNECTION_ERROR)
+    assert "RFC 9112 §9.3.2" in out.message
     assert transport.closed
 
 

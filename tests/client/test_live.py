@@ -444,7 +444,7 @@ def test_read_timeout_in_blocking_mode() -> None:
         c.request(Method.GET, "/", [])
         started = time.monotonic()
         assert c.poll() is Error.ERR_CONNECTION_ERROR
-        assert 0.19 <= time.monotonic() - started < 5
+        assert time.monotonic() - started >= 0.19  # it waited (pytest's timeout bounds it)
         assert "read_timeout" in c.error_message
 
 

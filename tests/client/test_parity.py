@@ -24,7 +24,7 @@ from httpexplore import (
     TLSOptions,
 )
 from httpexplore.errors import FailureKind, TransportError
-from httpexplore.transport import EOF, WOULD_BLOCK
+from httpexplore.transport import AFTER_SEND, EOF, WOULD_BLOCK
 
 S, E = Status, Error
 UA = f"User-Agent: httpexplore/{httpexplore.__version__}"
@@ -605,7 +605,7 @@ def test_tutorial_loop_reassembles_the_exact_body(response: bytes, body: bytes) 
 
 # -- keep-alive / close / blocking --------------------------------------------------------------
 def test_keep_alive_second_request_on_the_same_connection() -> None:
-    client, transport = connected([b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", WOULD_BLOCK,
+    client, transport = connected([b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", AFTER_SEND,
                                    b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"])
     for letter in (b"a", b"b"):
         assert client.request(Method.GET, "/" + letter.decode(), []) is OK
@@ -617,7 +617,10 @@ def test_keep_alive_second_request_on_the_same_connection() -> None:
 
 
 def test_idle_keep_alive_closed_is_connection_error_and_no_reconnect() -> None:
-    client, transport = connected([b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", EOF])
+    # The server closes later (WOULD_BLOCK first): an EOF already readable when the body ends
+    # gives DISCONNECTED instead.
+    client, transport = connected([b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", WOULD_BLOCK,
+                                   EOF])
     client.request(Method.GET, "/", [])
     tutorial(client)
     assert client.poll() is E.ERR_CONNECTION_ERROR
@@ -684,7 +687,9 @@ def test_divergence_5_bytes_after_a_complete_response_close_the_connection() -> 
     out, client, transport = exchange(
         [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
          b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nextra"])
-    assert out.body == b"ok" and out.final is S.DISCONNECTED and transport.closed
+    # The response is handed out whole; then the bytes behind it end the connection.
+    assert out.body == b"ok" and out.final is S.CONNECTION_ERROR and transport.closed
+    assert "RFC 9112 §9.3.2" in out.message and "connect_to_host() again" in out.message
     assert client.request(Method.GET, "/", []) is ERR_INVALID_PARAMETER
 
 

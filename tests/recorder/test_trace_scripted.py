@@ -12,7 +12,7 @@ from httpexplore import Error, HTTPClient, Method, Status
 from httpexplore.errors import FailureKind, TransportError
 from httpexplore.records import EventInfo
 from httpexplore.trace import Trace
-from httpexplore.transport import EOF, WOULD_BLOCK, ScriptedTransport, ScriptStep
+from httpexplore.transport import AFTER_SEND, EOF, WOULD_BLOCK, ScriptedTransport, ScriptStep
 
 S = Status
 CHUNKED = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", WOULD_BLOCK,
@@ -129,7 +129,7 @@ def test_state_at_shows_provisional_label_for_an_unfinished_line() -> None:
 
 def test_keep_alive_reuse_interim_and_close_delimited() -> None:
     client, trace = scripted([
-        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", WOULD_BLOCK,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", AFTER_SEND,
         b"HTTP/1.1 103 Early\r\nLink: <x>\r\n\r\nHTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
         b"until close", EOF])
     assert fetch(client, "/a", host="192.0.2.1", port=80) == b"ok"
@@ -192,8 +192,9 @@ def test_failures_are_recorded_with_their_messages() -> None:
 
 
 def test_unsolicited_bytes_on_an_idle_connection() -> None:
+    # (The client looks behind the complete response once: the first WOULD_BLOCK.)
     client, trace = scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", WOULD_BLOCK,
-                              b"surprise"])
+                              WOULD_BLOCK, b"surprise"])
     fetch(client, "/", host="192.0.2.1", port=80)
     client.poll()
     client.poll()
@@ -281,7 +282,7 @@ def test_byte_cap_keeps_totals_and_marks_what_was_not_kept() -> None:
 
 def test_clear_and_attaching_in_the_middle_of_a_response() -> None:
     client, trace = scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab", WOULD_BLOCK,
-                              b"cd", b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz"])
+                              b"cd", AFTER_SEND, b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz"])
     client.connect_to_host("192.0.2.1", 80)
     client.poll()
     client.request(Method.GET, "/", [])

@@ -263,7 +263,8 @@ CASES: list[Case] = [
     Case("te_and_content_length", "framing",
          OK_HEAD + b"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n5\r\nhello\r\n"
          b"0\r\n\r\n", "RFC 9112 §6.3 item 3",
-         "both fields: Transfer-Encoding overrides Content-Length", kind="tolerated",
+         "both fields: read as chunked (Transfer-Encoding overrides Content-Length), then "
+         "the connection is closed, not reused", kind="tolerated",
          body_before=b"hello"),
     Case("header_ctl_in_value", "header", OK_HEAD + b"X-Data: a\x01b\r\nContent-Length: 0"
          b"\r\n\r\n", "RFC 9110 §5.5",

@@ -29,9 +29,11 @@ EXPECT: dict[str, tuple[frozenset[Status], tuple[str, ...], bytes | None]] = {
     "close-before-response": (frozenset({CE}), ("before a complete response head", "0 bytes"),
                               b""),
     "silence": (frozenset({CE}), ("read_timeout",), b""),
-    "bare-lf": (frozenset({S.CONNECTED}), (), b"hello"),
+    # Tolerated: CONNECTED, or DISCONNECTED when the server's close is already readable as
+    # the body ends (timing: the client looks once, without blocking).
+    "bare-lf": (frozenset({S.CONNECTED, S.DISCONNECTED}), (), b"hello"),
     "cr-only": (frozenset({CE}), ("before a complete response head",), b""),
-    "obs-fold": (frozenset({S.CONNECTED}), (), b"hello"),
+    "obs-fold": (frozenset({S.CONNECTED, S.DISCONNECTED}), (), b"hello"),
     "space-before-colon": (frozenset({CE}), ("a header line is malformed",), b""),
     "nul-in-header": (frozenset({CE}), ("a header line is malformed",), b""),
     "oversized-head": (frozenset({CE}), ("larger than 65536 bytes",), b""),
@@ -42,10 +44,11 @@ EXPECT: dict[str, tuple[frozenset[Status], tuple[str, ...], bytes | None]] = {
     "negative-content-length": (frozenset({CE}), ("invalid Content-Length",), b""),
     "te-without-chunked": (frozenset({CE}), ("Transfer-Encoding",), b""),
     "double-chunked": (frozenset({CE}), ("Transfer-Encoding",), b""),
-    "te-and-content-length": (frozenset({S.CONNECTED}), (), b"hello"),
-    # The extra response is unsolicited: the connection is closed, whether it arrived with the
-    # first response (DISCONNECTED) or after it (CONNECTION_ERROR on the next poll).
-    "extra-response": (frozenset({S.DISCONNECTED, S.CONNECTED}), (), b"hello"),
+    # Read as chunked, then the connection is closed (RFC 9112 §6.3 item 3).
+    "te-and-content-length": (frozenset({S.DISCONNECTED}), (), b"hello"),
+    # The extra response is unsolicited: the first one is handed out whole, then the bytes
+    # behind it end the connection (RFC 9112 §9.3.2), however they were split in time.
+    "extra-response": (frozenset({CE}), ("RFC 9112 §9.3.2",), b"hello"),
 }
 
 

@@ -160,8 +160,19 @@ class ClientMachine(RuleBasedStateMachine):
             self.path = ""
 
     @invariant()
-    def status_is_a_status(self) -> None:
-        assert isinstance(self.client.get_status(), Status)
+    def status_agrees_with_the_response(self) -> None:
+        """REQUESTING has no final head yet; BODY always has one, with a final status code;
+        an error status has an error code; DISCONNECTED after close() or a closing response
+        has no pending body."""
+        status, c = self.client.get_status(), self.client
+        if status is S.REQUESTING:
+            assert not c.has_response()
+        if status is S.BODY:
+            assert c.has_response() and c.get_response_code() >= 200
+        if status in ERROR_STATUSES:
+            assert c.error is not Error.OK
+        if status in (S.CONNECTED, S.DISCONNECTED):
+            assert c.get_response_body_buffered() == 0
 
     @invariant()
     def response_implies_code(self) -> None:
