@@ -236,8 +236,11 @@ def state_diagram(path: Iterable[Status] = (), current: Status | None = None) ->
     on = set(walked)
     last_edge = walked[-1] if walked else None
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {layout.width:.0f} '
-             f'{layout.height:.0f}" width="{layout.width:.0f}" style="max-width:100%;'
-             f'height:auto" role="img" aria-label="HTTPClient status diagram">',
+             f'{layout.height:.0f}" width="{layout.width:.0f}" height="{layout.height:.0f}" '
+             # A fixed size: in a narrow panel the diagram scrolls instead of shrinking
+             # until its labels cannot be read.
+             f'style="max-width:none;flex:none" role="img" '
+             f'aria-label="HTTPClient status diagram">',
              '<defs>' + "".join(
                  f'<marker id="{mid}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
                  f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'

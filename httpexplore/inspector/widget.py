@@ -73,6 +73,8 @@ from ..trace import Trace, TraceState
 from . import views
 from .autopoll import Throttle, auto_poll, running_loop
 from .diagram import state_diagram
+from . import static
+from .history import Stops
 
 __all__ = ["DEFAULT_HEADERS", "Inspector"]
 
@@ -98,7 +100,7 @@ _TOOLTIPS = {
 def _section(title: str, *children: widgets.Widget, grow: bool = False) -> widgets.VBox:
     """A titled column; ``grow`` shares the width of an ``HBox`` row equally."""
     head = widgets.HTML(f"<b>{html.escape(title)}</b>")
-    layout = widgets.Layout(flex="1 1 0", min_width="0") if grow else widgets.Layout()
+    layout = widgets.Layout(flex="1 1 600px", min_width="0") if grow else widgets.Layout()
     return widgets.VBox([head, *children], layout=layout)
 
 
@@ -145,7 +147,9 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.trace = trace
         self._tls = tls_options
         self._base = 0              # trace position shown as step 0 (moves on Reset)
+        self._stops = Stops(0)      # the record positions the history slider stops at
         self._follow = True         # the history slider tracks the newest step
+        self._regen_max = -1        # the slider's max when its browser view was last rebuilt
         self._quiet = False         # True while the inspector itself moves the slider/toggle
         self._tail = b""            # last TAIL_BYTES of the current body (the trace keeps the head)
         self._tail_key: tuple[int, int] | None = None
@@ -238,18 +242,19 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.history_slider = widgets.IntSlider(0, min=0, max=0, description="step",
                                                 continuous_update=True, disabled=True,
                                                 layout=widgets.Layout(width="60%"))
-        self.history_label = widgets.Label()
+        self.history_label = widgets.Label(layout=widgets.Layout(width="auto"))
         self.headers_html = widgets.HTML()
-        self.body_count = widgets.Label("0 bytes")
-        self.body_info = widgets.Label(layout=widgets.Layout(margin="0 0 0 16px"),
+        # width auto: a Label's default width cuts "3000 bytes" to "3000 by".
+        self.body_count = widgets.Label("0 bytes", layout=widgets.Layout(width="auto"))
+        self.body_info = widgets.Label(layout=widgets.Layout(margin="0 0 0 16px", width="auto"),
                                        style={"text_color": "#616161"})
         self.body_text = widgets.Textarea(disabled=False, layout=widgets.Layout(
             width="98%", height="18em"))
-        self.body_hex = widgets.Textarea(layout=widgets.Layout(width="98%", height="18em"))
+        self.body_hex = widgets.HTML(layout=widgets.Layout(max_height="20em", overflow="auto"))
         self.body_chunks = widgets.HTML(layout=widgets.Layout(max_height="20em",
                                                               overflow="auto"))
         self.wire_html = widgets.HTML(layout=widgets.Layout(max_height="28em", overflow="auto"))
-        self.diagram_html = widgets.HTML()
+        self.diagram_html = widgets.HTML(layout=widgets.Layout(overflow="auto hidden"))
         self.timeline_html = widgets.HTML()
         self.waterfall_html = widgets.HTML()
         for name, w in (("status", self.status_html), ("error", self.error_html),
@@ -265,9 +270,12 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         return [
             self.status_html, self.error_html,
             widgets.HBox([self.history_slider, self.history_label]),
+            # Side by side when there is room for a 16-byte hex line in each half, one under
+            # the other on a narrow screen (the row wraps).
             widgets.HBox([_section("Response headers", self.headers_html, grow=True),
                           _section("Body", widgets.HBox([self.body_count, self.body_info]),
-                                   body_tabs, grow=True)]),
+                                   body_tabs, grow=True)],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             _section("On the wire (this request cycle)", self.wire_html),
             _section("Status machine (drawn from status.TRANSITIONS)", self.diagram_html),
             _section("Steps", self.timeline_html),
@@ -286,10 +294,25 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ actions ----------
     def connect(self) -> Error:
-        """``connect_to_host(host, port)`` with the fields' values (the Connect button)."""
+        """``connect_to_host(host, port)`` with the fields' values (the Connect button).
+
+        A whole URL pasted into the host field (``http://127.0.0.1:8080/page``) is first split
+        into the host, port and path fields, as ``Inspector(url=...)`` does."""
         host = self.host_field.value.strip()
+        rest = host.split("://", 1)[-1]
+        if "/" in rest or "]:" in rest or (rest.count(":") == 1
+                                          and rest.rsplit(":", 1)[1].isdigit()):
+            self._fill_from_url(host)
+            host = self.host_field.value
         return self._act(lambda: self.client.connect_to_host(host, self.port_field.value,
                                                              self._tls))
+
+    def _fill_from_url(self, url: str) -> None:
+        host, port, path, _method = self._prefill(self.client, self.trace, url)
+        self.host_field.value = host
+        self.port_field.value = port  # -1: the scheme's default port
+        if "/" in url.split("://", 1)[-1]:
+            self.path_field.value = path
 
     def request(self) -> Error:
         """``request(method, path, headers, body)`` from the fields (the Request button)."""
@@ -315,10 +338,12 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
 
     def reset(self) -> None:
         """Stop auto-poll, ``close()`` the client and start a fresh history (the Reset
-        button).  The client's trace keeps its records; the inspector just starts after them."""
+        button): step numbers, the steps table's clock and the diagram's path start again.
+        The client's trace keeps its records; the inspector just starts after them."""
         self.stop_auto_poll()
         self.client.close()
         self._base = len(self.trace)
+        self._stops.reset(self._base)
         self._follow = True
         self._tail, self._tail_key = b"", None
         self._refusals.clear()
@@ -326,20 +351,41 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.refresh()
 
     def show(self, k: int) -> None:
-        """Show every view as it was right after step ``k`` (negative: from the end)."""
+        """Show every view as it was right after step ``k`` of the history (negative: from
+        the end; ``show(-1)`` is live)."""
         n = self.steps
         if not n:
             return
         self.history_slider.value = range(n)[k]
 
     def _act(self, call: Callable[[], _T]) -> _T:
+        # Any action is about the live client: the views return to live (history mode ends).
+        self._follow = True
         try:
             return call()
         finally:
             # A quiet step may be folded into a run the client delivers later (PollRecord.repeat);
             # a button shows its step at once.
             self.client.flush_records()
+            self._throttle.dirty = True
             self._throttle.flush()
+            self._rebuild_slider_view()
+
+    def _rebuild_slider_view(self) -> None:
+        """Have the browser rebuild the history slider when its range has grown.
+
+        The browser's slider (noUiSlider, in ipywidgets 8) keeps the range it was *built*
+        with for its End key, so End would jump to step 0 of a slider shown before any step.
+        ipywidgets rebuilds it when ``orientation`` changes: two changes, each sent on its own,
+        rebuild it with the current range.  Done after a button's action, not while the
+        slider is dragged or auto-poll runs."""
+        slider = self.history_slider
+        if slider.max == self._regen_max:
+            return
+        self._regen_max = slider.max
+        with self._quietly():
+            slider.orientation = "vertical"
+            slider.orientation = "horizontal"
 
     # ------------------------------------------------------------------ auto-poll --------
     async def run_auto_poll(self) -> int:
@@ -349,6 +395,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         ``await insp.run_auto_poll()`` works anywhere; the Auto-poll button starts it as a task
         on the running loop (:meth:`start_auto_poll`)."""
         self._auto_running, self._auto_stop = True, False
+        self._follow = True  # an action: back to live
         self._set_toggle(True)
         self._update_buttons()
         try:
@@ -359,6 +406,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
             self._task = None
             self._set_toggle(False)
             self.refresh()
+            self._rebuild_slider_view()
 
     def start_auto_poll(self) -> asyncio.Task[int] | None:
         """Start auto-poll as a task on the running event loop and return it.
@@ -366,6 +414,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         With no running loop (a plain script) it runs to completion here and returns None."""
         if self._task is not None or self._auto_running:
             return self._task
+        self._follow = True  # an action: back to live
         loop = running_loop()
         if loop is None:
             asyncio.run(self.run_auto_poll())
@@ -457,10 +506,24 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
 
     @property
     def steps(self) -> int:
-        """Steps recorded since the inspector was created (or Reset)."""
+        """Steps in the history since the inspector was created (or Reset): the stops of the
+        history slider.  A run of calls where nothing happened is one step (see
+        :mod:`.history`); :attr:`calls` counts every call."""
+        return len(self._update_stops())
+
+    @property
+    def calls(self) -> int:
+        """Client calls recorded since the inspector was created (or Reset)."""
+        timeline = self.trace.timeline
+        return sum(timeline[p].repeat for p in range(min(self._base, len(timeline)),
+                                                       len(timeline)))
+
+    def _update_stops(self) -> Stops:
         if len(self.trace) < self._base:  # someone cleared the trace
             self._base = 0
-        return len(self.trace) - self._base
+            self._stops.reset(0)
+        self._stops.update(self.trace.timeline)
+        return self._stops
 
     @property
     def refresh_count(self) -> int:
@@ -480,7 +543,8 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.refresh()
 
     def _position(self) -> int | None:
-        n = self.steps
+        stops = self._update_stops()
+        n = len(stops)
         slider = self.history_slider
         top = max(n - 1, 0)
         with self._quietly():
@@ -493,7 +557,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
                 if self._follow or slider.value > top:
                     slider.value = top
                 slider.disabled = n <= 1
-        return self._base + slider.value if n else None
+        return stops.positions[slider.value] if n else None
 
     def _state(self) -> tuple[int | None, TraceState | None]:
         pos = self._position()
@@ -505,16 +569,17 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         pos, state = self._state()
         status = state.status if state is not None else self.client.get_status()
         live = pos is None or pos == len(self.trace) - 1
-        n = self.steps
+        n = len(self._stops)
         if state is not None and pos is not None:
-            k = pos - self._base
+            k = self.history_slider.value
             where = f"step {k} of {n - 1}" + ("" if live else " (history)")
             response = f"{state.response_code} {state.reason}".rstrip() \
                 if state.has_response else ""
             self.status_html.value = views.status_badge(
-                status, op=state.record.op, result=state.result, response=response, where=where)
+                status, op=state.record.op, result=state.result, response=response, where=where,
+                live=None if live else self.client.get_status())
             self.history_label.value = f"{state.record.op}()" + ("" if live else
-                                                                 " — drag right to follow")
+                                                                 " — End: back to live")
             message = self._refusals.get(pos, state.error_message)
         else:
             self.status_html.value = views.status_badge(status, where="no steps yet")
@@ -582,15 +647,27 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         if state is None or pos is None:
             self.wire_html.value = views.wire_html((), (), -1)
             self._set_diagram((), self.client.get_status())
-            self.timeline_html.value = views.timeline_html((), self._base, self._base - 1)
+            self.timeline_html.value = views.timeline_html((), self._stops, -1)
             self.waterfall_html.value = views.waterfall_html(None, None, 0.0)
             return
         self.wire_html.value = views.wire_html(state.sent, state.received, pos)
-        self._set_diagram(state.path, state.status)
-        self.timeline_html.value = views.timeline_html(state.timeline, self._base, pos)
+        self._set_diagram(self._path_since_base(state, pos), state.status)
+        rows = state.timeline
+        origin = rows[self._base].start_ms if len(rows) > self._base else 0.0
+        self.timeline_html.value = views.timeline_html(rows, self._stops,
+                                                       self.history_slider.value, origin)
         conn = next((c for c in self.trace.connections if c.number == state.connection), None)
         self.waterfall_html.value = views.waterfall_html(self.trace.exchange_at(pos), conn,
                                                          state.record.time)
+
+    def _path_since_base(self, state: TraceState, pos: int) -> list[Status]:
+        """The statuses the connection went through up to ``pos``, from the status it was in
+        at the start of the history (before a Reset counts for nothing)."""
+        conn = next((c for c in self.trace.connections if c.number == state.connection), None)
+        if conn is None:
+            return list(state.path)
+        earlier = [s for p, s in conn.transitions if p < self._base]
+        return earlier[-1:] + [s for p, s in conn.transitions if self._base <= p <= pos]
 
     def _set_diagram(self, path: Sequence[Status], current: Status) -> None:
         key = (tuple(path), current)
@@ -619,6 +696,9 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         return f"<Inspector {request}{status}, {self._polls} poll{'s' * (self._polls != 1)}>"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, plus its text form and a static HTML rendering of the views as
+        they are now (:meth:`static_html`), for pages shown without a kernel (GitHub,
+        nbviewer, a docs site); JupyterLab draws the live widget instead."""
         text = repr(self)
         try:
             bundle = super()._repr_mimebundle_(**kwargs)
@@ -627,7 +707,21 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         if not bundle:
             return {"text/plain": text}
         bundle["text/plain"] = text
+        try:
+            bundle["text/html"] = self.static_html()
+        except Exception:  # the static copy is a bonus: never let it break the display
+            pass
         return dict(bundle)
+
+    def static_html(self) -> str:
+        """The inspector's views as they are now, as one static HTML fragment: status, error,
+        response headers, the start of the body and the bytes on the wire, with a note that
+        the live panel needs a kernel.  No clock times (the steps table and timings are left
+        out), so a stored copy changes only when what it shows changes."""
+        self.refresh()
+        return static.render(self.status_html.value, self.error_html.value,
+                             self.headers_html.value, self.body_count.value,
+                             self.body_text.value, self.wire_html.value)
 
     def snapshot(self) -> str:
         """Plain text of what the views show (at the step the history slider is at): status,
@@ -637,7 +731,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         if state is None or pos is None:
             return f"status: {views.status_text(self.client.get_status())}\nsteps: 0"
         polls = sum(r.repeat for r in self.trace.timeline[self._base:pos + 1] if r.op == "poll")
-        return views.snapshot_text(state, step=pos - self._base, last=self.steps - 1,
+        return views.snapshot_text(state, step=self.history_slider.value, last=self.steps - 1,
                                    polls=polls, target=self.trace.records[pos].cycle.target,
                                    message=self._refusals.get(pos, state.error_message))
 
