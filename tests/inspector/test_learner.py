@@ -228,3 +228,30 @@ def test_display_data_holds_a_static_copy(demo: DemoServer,
     assert "GET /ChangeLog-5.php HTTP/1.1" + CR_HTML + LF_HTML in page  # wire bytes
     assert "<script" not in page and " ms<" not in page  # no scripts, no clock times
     assert isinstance(insp, widgets.Widget)
+
+
+# -- item 12: small things a learner trips over ------------------------------------------------
+def test_demo_tables_align_prose_left() -> None:
+    from httpexplore.demo import MALFORMED
+
+    page = MALFORMED._repr_html_()
+    cells = re.findall(r"<t[dh](?: [^>]*)?>", page)
+    assert cells and all('style="text-align:left"' in c for c in cells)
+
+
+def test_cli_get_keeps_ipv6_brackets(capsys) -> None:  # type: ignore[no-untyped-def]
+    from httpexplore import cli
+
+    with DemoServer(host="::1") as srv:
+        assert cli.main(["get", f"http://[::1]:{srv.port}/bytes/3"]) == 0
+    out = capsys.readouterr().out
+    assert f"connect_to_host('http://[::1]', {srv.port})" in out
+
+
+def test_tutorial_explains_the_backslash_n(capsys) -> None:  # type: ignore[no-untyped-def]
+    from httpexplore import tutorial
+
+    assert tutorial.main(["--delay", "0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("**headers:\\n"))
+    assert "prints a backslash and an n" in lines[at + 1]
