@@ -41,8 +41,10 @@ _FAMILY: dict[Status, str] = {
     Status.REQUESTING: "requesting", Status.BODY: "body",
 }
 
-_W, _H = 150, 40            # node box
-_DX, _ROW0, _ROW1 = 172, 150, 260  # column pitch, y of the two rows (top of the boxes)
+# Sized so the whole diagram (six columns, about 940 px) fits a notebook at 1400 px; narrower
+# panels scroll it sideways instead of shrinking it.
+_W, _H = 140, 40            # node box: room for TLS_HANDSHAKE_ERROR at 11.5 px
+_DX, _ROW0, _ROW1 = 156, 150, 260  # column pitch, y of the two rows (top of the boxes)
 _MARGIN = 12
 
 

@@ -418,10 +418,6 @@ def _change_text(before: Status, after: Status) -> str:
     return after.name if before is after else f"{before.name} → {after.name}"
 
 
-def _result_short(result: Error) -> str:
-    return "OK" if result is Error.OK else _result_text(result)
-
-
 def _op_cell(op: str) -> Markup:
     short = short_op(op)
     if short == op:
@@ -429,14 +425,34 @@ def _op_cell(op: str) -> Markup:
     return Markup(f'<span title="{escape_html(op)}()">{escape_html(short)}</span>')
 
 
+def _bytes_text(sent: int, received: int, body: int) -> str:
+    parts = [f"{what} {n} B" for what, n in (("sent", sent), ("received", received),
+                                             ("body", body)) if n]
+    return ", ".join(parts)
+
+
+def _what_text(sent: int, received: int, body: int, events: Sequence[str]) -> str:
+    moved, happened = _bytes_text(sent, received, body), _events_text(events)
+    return "; ".join(p for p in (moved, happened) if p)
+
+
+def _status_cell(before: Status, after: Status, result: Error) -> str:
+    change = _change_text(before, after)
+    return change if result is Error.OK else f"{change}, returned {_result_text(result)}"
+
+
+def _at_cell(start_ms: float, took_ms: float) -> str:
+    return f"{format_ms(start_ms)} (took {format_ms(took_ms)})"
+
+
 @lru_cache(maxsize=1024)
 def _single_cells(row: TimelineRow, number: int, origin_ms: float) -> tuple[Markup, ...]:
     # Rows are frozen: each is escaped once, not at every refresh of a long download.
     call = _op_cell(row.op) if row.repeat == 1 else Markup(
         f"{_op_cell(row.op)} ×{row.repeat}")
-    cells = (number, call, format_ms(row.start_ms - origin_ms), format_ms(row.duration_ms),
-             _change_text(row.status_before, row.status_after), _result_short(row.result),
-             row.sent or "", row.received or "", row.body or "", _events_text(row.events))
+    cells = (number, call, _at_cell(row.start_ms - origin_ms, row.duration_ms),
+             _status_cell(row.status_before, row.status_after, row.result),
+             _what_text(row.sent, row.received, row.body, row.events))
     return tuple(c if isinstance(c, Markup) else Markup(escape_html(str(c))) for c in cells)
 
 
@@ -446,16 +462,15 @@ def _group_cells(rows: Sequence[TimelineRow], group: range, number: int,
         return _single_cells(rows[group[0]], number, origin_ms)
     first, last = rows[group[0]], rows[group[-1]]
     calls, count = calls_text(rows, group)
-    quiet = all(is_quiet(rows[p]) for p in group)
-    events: list[str] = []
-    for p in group:
-        events.extend(rows[p].events)
-    what = f"nothing happened ({count} calls)" if quiet else _events_text(events)
+    if all(is_quiet(rows[p]) for p in group):
+        what = f"nothing happened ({count} calls)"
+    else:
+        what = _what_text(sum(rows[p].sent for p in group), sum(rows[p].received for p in group),
+                          sum(rows[p].body for p in group),
+                          [e for p in group for e in rows[p].events])
     took = last.start_ms + last.duration_ms - first.start_ms
-    cells = (number, calls, format_ms(first.start_ms - origin_ms), format_ms(took),
-             _change_text(first.status_before, last.status_after), _result_short(last.result),
-             sum(rows[p].sent for p in group) or "", sum(rows[p].received for p in group) or "",
-             sum(rows[p].body for p in group) or "", what)
+    cells = (number, calls, _at_cell(first.start_ms - origin_ms, took),
+             _status_cell(first.status_before, last.status_after, last.result), what)
     return tuple(Markup(escape_html(str(c))) for c in cells)
 
 
@@ -473,8 +488,9 @@ def timeline_html(rows: Sequence[TimelineRow], stops: Stops, shown: int,
             for i in range(shown, first - 1, -1)]
     note = (f"newest first; {first} earlier step{'s' * (first != 1)} not shown" if first
             else "newest first") + "; read_chunk = read_response_body_chunk()"
-    table = html_table(("#", "call", "at", "took", "status", "returned", "sent", "received",
-                        "body", "events"), body, cls="hx-table hx-steps", caption=note)
+    # Five columns, each cell wrapping at spaces, so the table fits a panel of ~450 px.
+    table = html_table(("#", "call", "at", "status", "what happened"), body,
+                       cls="hx-table hx-steps", caption=note)
     # Highlight the step shown (the first row) without touching the escaped cells.
     if body:
         cut = table.index("<tbody><tr>") + len("<tbody>")
@@ -484,8 +500,9 @@ def timeline_html(rows: Sequence[TimelineRow], stops: Stops, shown: int,
     # contents are escaped, so "<td>" only ever is a tag of ours.
     table = Markup(table.replace('<table class="hx-table hx-steps">',
                                  '<table class="hx-table hx-steps" style="width:100%">')
-                   .replace("<td>", '<td style="white-space:normal;overflow-wrap:anywhere;'
-                                    'padding:1px 4px">'))
+                   .replace("<td>", '<td style="white-space:normal;word-break:normal;'
+                                    'overflow-wrap:break-word;padding:1px 4px;'
+                                    'vertical-align:top">'))
     return (f'<div style="max-height:22em;overflow-y:auto;overflow-x:hidden;{_MONO}">'
             f"{table}</div>")
 

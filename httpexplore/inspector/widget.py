@@ -241,7 +241,8 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.error_html = widgets.HTML()
         self.history_slider = widgets.IntSlider(0, min=0, max=0, description="step",
                                                 continuous_update=True, disabled=True,
-                                                layout=widgets.Layout(width="60%"))
+                                                layout=widgets.Layout(flex="1 1 300px",
+                                                                      max_width="720px"))
         self.history_label = widgets.Label(layout=widgets.Layout(width="auto"))
         self.headers_html = widgets.HTML()
         # width auto: a Label's default width cuts "3000 bytes" to "3000 by".
@@ -269,7 +270,8 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
                                 titles=("text", "hex", "chunks"))
         return [
             self.status_html, self.error_html,
-            widgets.HBox([self.history_slider, self.history_label]),
+            widgets.HBox([self.history_slider, self.history_label],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             # Side by side when there is room for a 16-byte hex line in each half, one under
             # the other on a narrow screen (the row wraps).
             widgets.HBox([_section("Response headers", self.headers_html, grow=True),
