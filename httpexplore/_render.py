@@ -28,6 +28,7 @@ __all__ = [
     "Markup",
     "ascii_dump",
     "decode",
+    "eol_html",
     "escape_html",
     "format_ms",
     "format_size",
@@ -35,7 +36,6 @@ __all__ = [
     "html_table",
     "printable",
     "visible_crlf",
-    "eol_html",
 ]
 
 

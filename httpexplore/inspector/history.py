@@ -59,6 +59,9 @@ class Stops:
         self.base = base
         #: Record positions, ascending; stop ``i`` is shown as step ``i``.
         self.positions: list[int] = []
+        # Calls per stop, by name (a record counts its repeat), kept as stops grow, so that a
+        # quiet run of a million records is never walked again.
+        self._counts: list[dict[str, int]] = []
         self._seen = base            # next timeline row to look at
         self._open_quiet = False     # the last stop ends a quiet run that may still grow
 
@@ -66,13 +69,16 @@ class Stops:
         """Take the rows recorded since the last call."""
         if len(rows) < self._seen:  # the trace was cleared under us: start again
             self.reset(0)
-        positions = self.positions
+        positions, counts = self.positions, self._counts
         for pos in range(self._seen, len(rows)):
-            quiet = is_quiet(rows[pos])
+            row = rows[pos]
+            quiet = is_quiet(row)
             if quiet and self._open_quiet and positions and positions[-1] == pos - 1:
                 positions[-1] = pos  # the quiet run goes on: its stop moves along
             else:
                 positions.append(pos)
+                counts.append({})
+            counts[-1][row.op] = counts[-1].get(row.op, 0) + row.repeat
             self._open_quiet = quiet
         self._seen = len(rows)
 
@@ -88,6 +94,11 @@ class Stops:
         """The stop whose group holds record ``pos``."""
         return min(bisect.bisect_left(self.positions, pos), len(self.positions) - 1)
 
+    def calls(self, i: int) -> tuple[str, int]:
+        """:func:`calls_text` of stop ``i``, from the counts kept as the stop grew (O(1) in
+        the length of its group)."""
+        return _calls(self._counts[i])
+
 
 def calls_text(rows: Sequence[TimelineRow], group: range) -> tuple[str, int]:
     """``("poll ×120, read_chunk ×119", 239)``: the calls of a group, in first-seen order,
@@ -96,6 +107,10 @@ def calls_text(rows: Sequence[TimelineRow], group: range) -> tuple[str, int]:
     for pos in group:
         row = rows[pos]
         counts[row.op] = counts.get(row.op, 0) + row.repeat
+    return _calls(counts)
+
+
+def _calls(counts: dict[str, int]) -> tuple[str, int]:
     text = ", ".join(short_op(op) if n == 1 else f"{short_op(op)} ×{n}"
                      for op, n in counts.items())
     return text, sum(counts.values())

@@ -42,7 +42,7 @@ from ..errors import Error
 from ..status import ERROR_STATUSES, Status
 from ..trace import Connection, Exchange, TimelineRow, TraceState
 from .diagram import family_colour
-from .history import Stops, calls_text, is_quiet, short_op
+from .history import Stops, is_quiet, short_op
 
 __all__ = [
     "HEAD_BYTES",
@@ -450,27 +450,26 @@ def _single_cells(row: TimelineRow, number: int, origin_ms: float) -> tuple[Mark
     # Rows are frozen: each is escaped once, not at every refresh of a long download.
     call = _op_cell(row.op) if row.repeat == 1 else Markup(
         f"{_op_cell(row.op)} ×{row.repeat}")
+    what = "nothing happened" if is_quiet(row) else _what_text(row.sent, row.received,
+                                                                 row.body, row.events)
     cells = (number, call, _at_cell(row.start_ms - origin_ms, row.duration_ms),
-             _status_cell(row.status_before, row.status_after, row.result),
-             _what_text(row.sent, row.received, row.body, row.events))
+             _status_cell(row.status_before, row.status_after, row.result), what)
     return tuple(c if isinstance(c, Markup) else Markup(escape_html(str(c))) for c in cells)
 
 
-def _group_cells(rows: Sequence[TimelineRow], group: range, number: int,
+def _group_cells(rows: Sequence[TimelineRow], stops: Stops, i: int,
                  origin_ms: float) -> tuple[Markup, ...]:
+    group = stops.group(i)
     if len(group) == 1:
-        return _single_cells(rows[group[0]], number, origin_ms)
+        return _single_cells(rows[group[0]], i, origin_ms)
+    # A group of several records is a run of quiet ones (history.Stops): nothing moved, no
+    # event, one status.  Its counts come from the stops, not from walking the run.
     first, last = rows[group[0]], rows[group[-1]]
-    calls, count = calls_text(rows, group)
-    if all(is_quiet(rows[p]) for p in group):
-        what = f"nothing happened ({count} calls)"
-    else:
-        what = _what_text(sum(rows[p].sent for p in group), sum(rows[p].received for p in group),
-                          sum(rows[p].body for p in group),
-                          [e for p in group for e in rows[p].events])
+    calls, count = stops.calls(i)
     took = last.start_ms + last.duration_ms - first.start_ms
-    cells = (number, calls, _at_cell(first.start_ms - origin_ms, took),
-             _status_cell(first.status_before, last.status_after, last.result), what)
+    cells = (i, calls, _at_cell(first.start_ms - origin_ms, took),
+             _status_cell(first.status_before, last.status_after, last.result),
+             f"nothing happened ({count} calls)")
     return tuple(Markup(escape_html(str(c))) for c in cells)
 
 
@@ -484,8 +483,7 @@ def timeline_html(rows: Sequence[TimelineRow], stops: Stops, shown: int,
     if shown < 0 or not len(stops):
         return '<i style="color:#9e9e9e">no steps yet</i>'
     first = max(0, shown - limit + 1)
-    body = [_group_cells(rows, stops.group(i), i, origin_ms)
-            for i in range(shown, first - 1, -1)]
+    body = [_group_cells(rows, stops, i, origin_ms) for i in range(shown, first - 1, -1)]
     note = (f"newest first; {first} earlier step{'s' * (first != 1)} not shown" if first
             else "newest first") + "; read_chunk = read_response_body_chunk()"
     # Five columns, each cell wrapping at spaces, so the table fits a panel of ~450 px.

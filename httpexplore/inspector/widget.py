@@ -70,10 +70,9 @@ from ..records import CycleInfo, EventInfo
 from ..status import Method, Status
 from ..tls import TLSOptions
 from ..trace import Trace, TraceState
-from . import views
+from . import static, views
 from .autopoll import Throttle, auto_poll, running_loop
 from .diagram import state_diagram
-from . import static
 from .history import Stops
 
 __all__ = ["DEFAULT_HEADERS", "Inspector"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import html
-import re
 import itertools
+import re
 import socket
 import time
 import tracemalloc

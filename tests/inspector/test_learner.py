@@ -11,8 +11,8 @@ import ipywidgets as widgets
 
 from httpexplore import HTTPClient, Status
 from httpexplore._render import CR_HTML, LF_HTML, eol_html
-from httpexplore.errors import Error
 from httpexplore.demo import DemoServer
+from httpexplore.errors import Error
 from httpexplore.inspector import Inspector, views
 from httpexplore.inspector.diagram import state_diagram
 from httpexplore.inspector.history import Stops, calls_text
@@ -56,7 +56,7 @@ def test_quiet_runs_are_one_history_step_with_their_count() -> None:
     stops.update(rows)  # incremental: the open quiet run grows, then ends
     assert stops.positions == [0, 1, 5, 6, 7]
     assert list(stops.group(2)) == [2, 3, 4, 5]
-    assert calls_text(rows, stops.group(2)) == ("poll ×8, read_chunk ×7", 15)
+    assert calls_text(rows, stops.group(2)) == ("poll ×8, read_chunk ×7", 15) == stops.calls(2)
     table = views.timeline_html(rows, stops, len(stops) - 1)
     assert "poll ×8, read_chunk ×7" in table and "nothing happened (15 calls)" in table
     assert table.count("<tr") == 1 + len(stops)  # a row per history step
