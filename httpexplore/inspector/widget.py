@@ -12,8 +12,11 @@ subscriber does almost nothing (it keeps the last KiB of the body and asks the
 turns it into strings with :mod:`.views` and :mod:`.diagram`.
 
 Because records are immutable and the trace can rebuild the state after any step, the history
-slider is just "which ``k`` to render".  While the slider sits at its end it follows new steps;
-moved back, it stays where the learner put it.
+slider is just "which ``k`` to render".  Its stops are the records where something happened,
+with each run of calls where nothing happened folded into one stop (:mod:`.history`), so an
+auto-polled download is a few dozen steps, not thousands.  While the slider sits at its end it
+follows new steps; moved back, it stays where the learner put it, a banner says the views show
+the past, and any action (a button, auto-poll) brings them back to live.
 
 The inspector keeps no copy of a body: the views ask the trace for the first
 :data:`~.views.HEAD_BYTES`, and the inspector itself keeps only the last
@@ -42,12 +45,17 @@ DOM contract (CSS classes added with ``add_class``, for browser tests)
                     ``read_response_body_chunk()`` so far (Poll alone does not move it);
                     ``hx-body-info`` (Label) says chunked / Content-Length / complete / unread
 ``hx-body``         ``Textarea``: the body as text (first 4 KiB and last 1 KiB); ``hx-body-hex``
-                    (``Textarea``) and ``hx-body-chunks`` (``HTML``) are the other two tabs
-``hx-history``      ``IntSlider``: value = step shown, max = last step; steps are all calls
-                    (connect, request, poll, read, close), 0 = the first since creation or Reset
-``hx-wire``         ``HTML``: bytes sent and received in the current cycle, coloured by meaning
+                    (``HTML``, a ``<pre>`` that never wraps) and ``hx-body-chunks`` (``HTML``)
+                    are the other two tabs
+``hx-history``      ``IntSlider``: value = step shown, max = last step; a step is a call
+                    (connect, request, poll, read, close), or a run of calls where nothing
+                    happened; 0 = the first since creation or Reset.  ``.hx-past`` (inside
+                    ``hx-status``) is the banner shown while the slider is back in time
+``hx-wire``         ``HTML``: bytes sent and received in the current cycle, coloured by meaning;
+                    ``span.hx-eol`` badges (``CR``, ``LF``) mark line ends
 ``hx-diagram``      ``HTML``: the SVG state diagram
-``hx-timeline``     ``HTML``: a ``<table class="hx-table">``, one row per step, newest first
+``hx-timeline``     ``HTML``: a ``<table class="hx-table hx-steps">``, one row per history step,
+                    newest first
 ``hx-waterfall``    ``HTML``: timing bars
 =================== ============================================================================
 """
@@ -55,9 +63,8 @@ DOM contract (CSS classes added with ``add_class``, for browser tests)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -71,7 +78,8 @@ from ..status import Method, Status
 from ..tls import TLSOptions
 from ..trace import Trace, TraceState
 from . import static, views
-from .autopoll import Throttle, auto_poll, running_loop
+from .autopoll import Throttle
+from .autotask import AutoPollMixin
 from .diagram import state_diagram
 from .history import Stops
 
@@ -82,7 +90,6 @@ _T = TypeVar("_T")
 #: The tutorial's request headers.
 DEFAULT_HEADERS = ("User-Agent: Pirulo/1.0 (Godot)", "Accept: */*")
 
-_WAITING = frozenset({Status.RESOLVING, Status.CONNECTING, Status.REQUESTING, Status.BODY})
 _CALLER_OPS = frozenset({"connect_to_host", "request", "request_raw"})
 _METHODS = [(m.name, m) for m in Method if m is not Method.MAX]
 _TOOLTIPS = {
@@ -103,7 +110,7 @@ def _section(title: str, *children: widgets.Widget, grow: bool = False) -> widge
     return widgets.VBox([head, *children], layout=layout)
 
 
-class Inspector(widgets.VBox):  # type: ignore[misc]
+class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
     """Step through an HTTP exchange with buttons and watch every layer of it.
 
     Parameters
@@ -387,102 +394,6 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         with self._quietly():
             slider.orientation = "vertical"
             slider.orientation = "horizontal"
-
-    # ------------------------------------------------------------------ auto-poll --------
-    async def run_auto_poll(self) -> int:
-        """Poll (reading the body in BODY) until the response is complete or an error status
-        is reached, yielding to the event loop between steps; returns the number of steps.
-
-        ``await insp.run_auto_poll()`` works anywhere; the Auto-poll button starts it as a task
-        on the running loop (:meth:`start_auto_poll`)."""
-        self._auto_running, self._auto_stop = True, False
-        self._follow = True  # an action: back to live
-        self._set_toggle(True)
-        self._update_buttons()
-        try:
-            return await auto_poll(self._auto_step, self._auto_active,
-                                   lambda: float(self.interval_slider.value), self._auto_socket)
-        finally:
-            self._auto_running = False
-            self._task = None
-            self._set_toggle(False)
-            self.refresh()
-            self._rebuild_slider_view()
-
-    def start_auto_poll(self) -> asyncio.Task[int] | None:
-        """Start auto-poll as a task on the running event loop and return it.
-
-        With no running loop (a plain script) it runs to completion here and returns None."""
-        if self._task is not None or self._auto_running:
-            return self._task
-        self._follow = True  # an action: back to live
-        loop = running_loop()
-        if loop is None:
-            asyncio.run(self.run_auto_poll())
-            return None
-        self._task = loop.create_task(self.run_auto_poll())
-        self._set_toggle(True)
-        self._update_buttons()
-        return self._task
-
-    def stop_auto_poll(self) -> None:
-        """Stop auto-poll after the current step."""
-        self._auto_stop = True
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-
-    @property
-    def auto_polling(self) -> bool:
-        """True while auto-poll runs."""
-        return self._auto_running or self._task is not None
-
-    def _auto_active(self) -> bool:
-        return not self._auto_stop and self.client.get_status() in _WAITING
-
-    def _auto_socket(self) -> int | None:
-        """The file descriptor the next bytes will arrive on, while waiting for an answer; else
-        None (auto-poll then sleeps a moment instead of watching the socket)."""
-        if self.client.get_status() not in (Status.REQUESTING, Status.BODY):
-            return None
-        # The client never needs to publish its socket, so this reads the socket transport's
-        # private attribute; a scripted transport has no socket.
-        sock = getattr(getattr(self.client, "_transport", None), "_sock", None)
-        if sock is None:
-            return None
-        try:
-            fd: int = sock.fileno()
-        except OSError:
-            return None
-        return fd if fd >= 0 else None
-
-    def _auto_step(self) -> bool:
-        client = self.client
-        before = (self._moved, client.get_status())
-        client.poll()
-        if client.get_status() is Status.BODY:
-            client.read_response_body_chunk()
-        return (self._moved, client.get_status()) != before
-
-    def _on_auto_toggle(self, change: dict[str, Any]) -> None:
-        if self._quiet:
-            return
-        if change["new"]:
-            self.start_auto_poll()
-        else:
-            self.stop_auto_poll()
-
-    def _set_toggle(self, value: bool) -> None:
-        with self._quietly(), self.auto_button.hold_sync():
-            self.auto_button.value = value
-            self.auto_button.icon = "stop" if value else "play"
-
-    @contextlib.contextmanager
-    def _quietly(self) -> Iterator[None]:
-        quiet, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = quiet
 
     # ------------------------------------------------------------------ recording --------
     def _on_step(self, index: int, op: str, end: float, started: float, before: Status,
