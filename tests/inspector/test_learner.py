@@ -256,3 +256,34 @@ def test_tutorial_explains_the_backslash_n(capsys) -> None:  # type: ignore[no-u
     lines = capsys.readouterr().out.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("**headers:\\n"))
     assert "prints a backslash and an n" in lines[at + 1]
+
+
+# -- item 10: the tutorial's promise that a hand sees the body grow --------------------------
+def test_tutorial_inspector_is_paced_for_hand_clicking(
+        demo: DemoServer, make_inspector: Callable[..., Inspector]) -> None:
+    """01-tutorial's last inspector asks for the page one chunk per second: a Read a moment
+    after the head arrived gets part of the page, not all of it."""
+    import json
+    import time
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "01-tutorial.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(notebook.read_text())["cells"]]
+    (path,) = [m.group(1) for c in cells for m in
+               [re.search(r'insp\.path_field\.value = "([^"]+)"', c)] if m]
+    insp = make_inspector(url=demo.url + path)
+    connected(insp)
+    insp.request()
+    while insp.client.get_status() is Status.REQUESTING:
+        insp.poll()
+        time.sleep(0.01)
+    time.sleep(0.3)  # about one click later
+    insp.poll()
+    insp.read_chunk()
+    assert insp.client.get_status() is Status.BODY  # more to come
+    first = int(insp.body_count.value.split()[0])
+    page = demo.url + "/ChangeLog-5.php"
+    import urllib.request
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(page) as answer:
+        whole = len(answer.read())
+    assert 0 < first < whole

@@ -76,6 +76,10 @@ def test_run_all_completes_offline(name: Path, copy: Path, closed_port: int,
         assert text.startswith("Offline? 127.0.0.1 could not be reached: CANT_CONNECT")
         assert text.count("\n") == 1 and "Traceback" not in text  # one line
     if name.name == "08-timings-and-har.ipynb":
+        # The timings table fits a line: the times first, quiet runs folded.
+        (table,) = _outputs(nb, "start ms")
+        assert table.splitlines()[0].lstrip().startswith("start ms")
+        assert max(len(line) for line in table.splitlines()) <= 100
         har = json.loads((copy / "run.har").read_text(encoding="utf-8"))
         assert len(har["log"]["entries"]) == 3  # left next to the notebook for dev tools
 

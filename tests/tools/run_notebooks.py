@@ -33,6 +33,7 @@ notebook's run time is printed.
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import re
 import sys
@@ -172,8 +173,8 @@ def _keep_widget_text_only(nb: Any) -> None:
                 if "text/html" in data:
                     patterns = patterns if patterns is not None else _sanitizers()
                     page = "".join(data["text/html"])
-                    for regex, replace in patterns:
-                        page = re.sub(regex, replace, page)
+                    for regex, replace in patterns:  # "<PORT>" as text, not as a tag
+                        page = re.sub(regex, html.escape(replace, quote=False), page)
                     data["text/html"] = page
 
 
