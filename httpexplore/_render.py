@@ -119,6 +119,8 @@ def visible_crlf(data: bytes, *, symbols: bool = True) -> str:
 
     With ``symbols=False`` the markers are the ASCII escapes ``\\r`` and ``\\n`` (for terminals
     and text dumps).  Every other control or format character is escaped by :func:`printable`.
+    HTML views use :func:`eol_html` instead: many fonts (DejaVu, Liberation) have no glyph for
+    the control pictures and draw empty boxes.
     """
     cr, lf = ("␍", "␊") if symbols else ("\\r", "\\n")
     lines = (cr.join(printable(part) for part in line.split(b"\r")) for line in data.split(b"\n"))

@@ -34,7 +34,8 @@ def render(status: str, error: str, headers: str, count: str, body: str, wire: s
         f'<div style="display:flex;flex-wrap:wrap;gap:16px"><div style="flex:1 1 400px;'
         f'min-width:0"><b>Response headers</b>{headers}</div>'
         f'<div style="flex:1 1 400px;min-width:0"><b>Body</b> ({html.escape(count)})'
-        f'<pre style="white-space:pre-wrap;max-height:16em;overflow:auto;margin:2px 0;{_MONO}">'
+        f'<pre style="white-space:pre-wrap;word-break:normal;max-height:16em;overflow:auto;'
+        f'margin:2px 0;{_MONO}">'
         f"{html.escape(shown)}</pre></div></div>",
         f"<b>On the wire (this request cycle)</b>{wire}",
         "</div>",
