@@ -88,3 +88,26 @@ def test_run_all_completes_offline(name: Path, copy: Path, closed_port: int,
 def test_run_har_is_not_committed() -> None:
     ignored = (NOTEBOOKS.parent / ".gitignore").read_text(encoding="utf-8").split()
     assert "notebooks/run.har" in ignored
+
+
+def test_online_cell_still_works_when_the_site_answers() -> None:
+    """The optional cell's online branch, with a loopback demo server standing in for
+    www.php.net (plain HTTP: the site's address comes from HTTPEXPLORE_ONLINE_URL)."""
+    import os
+    import subprocess
+    import sys
+
+    import nbformat
+
+    from httpexplore.demo import DemoServer
+
+    nb = nbformat.read(NOTEBOOKS / "01-tutorial.ipynb", as_version=4)
+    (source,) = [c.source for c in nb.cells if "HTTPEXPLORE_ONLINE_URL" in c.source]
+    with DemoServer() as srv:
+        env = dict(os.environ, HTTPEXPLORE_ONLINE_URL=srv.url)
+        out = subprocess.run(
+            [sys.executable, "-c", "import time\nfrom httpexplore import HTTPClient\n" + source],
+            env=env, capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "Offline?" not in out
+    assert "code:  200" in out and "Response is Chunked!" in out
+    assert "bytes got:  6238" in out and "ChangeLog for the 5.x series" in out
