@@ -393,7 +393,8 @@ def wire_html(sent: Sequence[Segment], received: Sequence[Segment], newest: int)
     """
     used = list(dict.fromkeys(s.label for s in (*sent, *received)))
     legend = "".join(f'<span style="background:{LABEL_COLOURS.get(label, "#eee")};'
-                     f'padding:0 4px;margin-right:4px">{escape_html(label)}</span>'
+                     f'padding:0 4px;margin-right:4px;white-space:nowrap;'
+                     f'display:inline-block">{escape_html(label)}</span>'
                      for label in used)
     return (f'<div style="font-size:11px">{legend}</div>'
             + _direction_html("sent", sent, newest)

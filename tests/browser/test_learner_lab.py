@@ -110,3 +110,22 @@ def test_tour_run_all_then_auto_poll_a_slow_drip(lab, notebook, artifacts: Path)
     expect(status).not_to_contain_text("Looking at the past")
     expect(status).to_contain_text(STATUS_CONNECTED)
     expect(status).to_contain_text(re.compile(r"step (\d+) of \1\b"))
+
+    # The chunks tab wraps prose at spaces, never inside a word (JupyterLab's output CSS
+    # says word-break: break-all for every <pre>), and the hex tab never wraps.
+    root.locator(".hx-path input").fill("/ChangeLog-5.php")
+    root.locator(".hx-path input").press("Enter")
+    root.locator("button.hx-request").click()
+    expect(status).to_contain_text("STATUS_REQUESTING (6)")
+    auto.click()
+    expect(auto).not_to_have_class(re.compile(r"\bmod-active\b"), timeout=30_000)
+    expect(root.locator(".hx-body-count")).to_have_text("6238 bytes")
+    root.get_by_role("tab", name="chunks").click()
+    chunks = root.locator(".hx-chunks-pre")
+    expect(chunks).to_contain_text("⟨chunk 1:")
+    assert chunks.evaluate("e => getComputedStyle(e).wordBreak") == "normal"
+    root.screenshot(path=str(artifacts / "learner-900-chunks.png"))
+    root.get_by_role("tab", name="hex").click()
+    hexdump = root.locator(".hx-hex-pre")
+    expect(hexdump).to_contain_text("00000000  ")
+    assert hexdump.evaluate("e => getComputedStyle(e).whiteSpace") == "pre"
