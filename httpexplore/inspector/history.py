@@ -1,4 +1,5 @@
-"""The inspector's history: which recorded steps are worth a stop of the slider.
+"""The inspector's history: which recorded steps are worth a stop of the slider, and what of
+the past the views need (the diagram's path since a Reset, the end of a body).
 
 Theory of operation
 -------------------
@@ -26,9 +27,10 @@ import bisect
 from collections.abc import Sequence
 
 from ..errors import Error
-from ..trace import TimelineRow
+from ..status import Status
+from ..trace import TimelineRow, Trace, TraceState
 
-__all__ = ["Stops", "calls_text", "is_quiet", "short_op"]
+__all__ = ["Stops", "body_tail", "calls_text", "is_quiet", "path_since", "short_op"]
 
 _ROUTINE = frozenset({"poll", "read_response_body_chunk"})
 #: Shorter names for the steps table (the full name is the cell's tooltip).
@@ -114,3 +116,33 @@ def _calls(counts: dict[str, int]) -> tuple[str, int]:
     text = ", ".join(short_op(op) if n == 1 else f"{short_op(op)} ×{n}"
                      for op, n in counts.items())
     return text, sum(counts.values())
+
+
+def path_since(trace: Trace, state: TraceState, base: int, pos: int) -> list[Status]:
+    """The statuses ``state``'s connection went through up to record ``pos``, starting from
+    the one it was in at record ``base`` (the start of the inspector's history: what happened
+    before a Reset is not drawn)."""
+    conn = next((c for c in trace.connections if c.number == state.connection), None)
+    if conn is None:
+        return list(state.path)
+    earlier = [s for p, s in conn.transitions if p < base]
+    return earlier[-1:] + [s for p, s in conn.transitions if base <= p <= pos]
+
+
+def body_tail(trace: Trace, pos: int, size: int) -> bytes | None:
+    """The last ``size`` body bytes handed out up to record ``pos`` in its request cycle, or
+    None when the recorder did not keep them (past its byte cap)."""
+    ex = trace.exchange_at(pos)
+    if ex is None:
+        return None
+    pieces: list[bytes] = []
+    have = 0
+    for p in reversed([p for p in ex.records if p <= pos]):
+        if trace.omitted(p)[2]:
+            return None  # the recorder did not keep these bytes
+        body = trace.records[p].body
+        pieces.append(body)
+        have += len(body)
+        if have >= size:
+            break
+    return b"".join(reversed(pieces))[-size:]

@@ -77,7 +77,7 @@ from ..records import CycleInfo, EventInfo
 from ..status import Method, Status
 from ..tls import TLSOptions
 from ..trace import Trace, TraceState
-from . import static, views
+from . import history, static, views
 from .autopoll import Throttle
 from .autotask import AutoPollMixin
 from .diagram import state_diagram
@@ -540,20 +540,7 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
             return b""
         if live and self._tail_key == (state.connection, state.cycle):
             return self._tail
-        ex = self.trace.exchange_at(pos)
-        if ex is None:
-            return None
-        pieces: list[bytes] = []
-        have = 0
-        for p in reversed([p for p in ex.records if p <= pos]):
-            body = self.trace.records[p].body
-            if self.trace.omitted(p)[2]:
-                return None  # the recorder did not keep these bytes
-            pieces.append(body)
-            have += len(body)
-            if have >= views.TAIL_BYTES:
-                break
-        return b"".join(reversed(pieces))[-views.TAIL_BYTES:]
+        return history.body_tail(self.trace, pos, views.TAIL_BYTES)
 
     def _render_wire_and_steps(self, state: TraceState | None, pos: int | None) -> None:
         if state is None or pos is None:
@@ -575,11 +562,7 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
     def _path_since_base(self, state: TraceState, pos: int) -> list[Status]:
         """The statuses the connection went through up to ``pos``, from the status it was in
         at the start of the history (before a Reset counts for nothing)."""
-        conn = next((c for c in self.trace.connections if c.number == state.connection), None)
-        if conn is None:
-            return list(state.path)
-        earlier = [s for p, s in conn.transitions if p < self._base]
-        return earlier[-1:] + [s for p, s in conn.transitions if self._base <= p <= pos]
+        return history.path_since(self.trace, state, self._base, pos)
 
     def _set_diagram(self, path: Sequence[Status], current: Status) -> None:
         key = (tuple(path), current)
