@@ -28,6 +28,7 @@ __all__ = [
     "Markup",
     "ascii_dump",
     "decode",
+    "eol_html",
     "escape_html",
     "format_ms",
     "format_size",
@@ -118,10 +119,32 @@ def visible_crlf(data: bytes, *, symbols: bool = True) -> str:
 
     With ``symbols=False`` the markers are the ASCII escapes ``\\r`` and ``\\n`` (for terminals
     and text dumps).  Every other control or format character is escaped by :func:`printable`.
+    HTML views use :func:`eol_html` instead: many fonts (DejaVu, Liberation) have no glyph for
+    the control pictures and draw empty boxes.
     """
     cr, lf = ("␍", "␊") if symbols else ("\\r", "\\n")
     lines = (cr.join(printable(part) for part in line.split(b"\r")) for line in data.split(b"\n"))
     return (lf + "\n").join(lines)
+
+
+#: How a CR and an LF byte look in HTML views: small badges with the letters, which every font
+#: draws (the Unicode control pictures U+240D/U+240A are missing from DejaVu and Liberation,
+#: the fonts of typical Binder and Docker images, and show as empty boxes there).
+EOL_STYLE = ("font:bold 9px/1 sans-serif;padding:0 2px;margin:0 1px;border-radius:3px;"
+             "border:1px solid #8d6e63;color:#5d4037;background:#fff;vertical-align:1px")
+CR_HTML = (f'<span class="hx-eol hx-cr" title="CR: carriage return, byte 0x0d" '
+           f'style="{EOL_STYLE}">CR</span>')
+LF_HTML = (f'<span class="hx-eol hx-lf" title="LF: line feed, byte 0x0a" '
+           f'style="{EOL_STYLE}">LF</span>')
+
+
+def eol_html(data: bytes) -> str:
+    """``data`` as escaped HTML with every CR and LF byte shown as a ``CR``/``LF`` badge, and a
+    real line break after each LF (for a ``<pre>``).  Other controls are escaped as in
+    :func:`escape_html`."""
+    lines = (CR_HTML.join(escape_html(part) for part in line.split(b"\r"))
+             for line in data.split(b"\n"))
+    return (LF_HTML + "\n").join(lines)
 
 
 def hexdump(data: bytes, offset: int = 0, width: int = 16) -> str:

@@ -28,13 +28,8 @@ from .trace import Trace
 
 __all__ = ["main"]
 
+# The commands are listed once, by argparse (from each sub-parser's help); this adds examples.
 _EPILOG = """\
-commands:
-  get URL            run the Godot tutorial loop against URL and print every status change
-  demo-server        run the loopback demo server (see: httpexplore demo-server --help)
-  lab [ARGS...]      start JupyterLab on the notebooks/ directory (extra ARGS go to JupyterLab)
-  tutorial [URL]     the Godot tutorial script, as the notebook runs it (default: demo server)
-
 examples:
   httpexplore demo-server --port 8080
   httpexplore get http://127.0.0.1:8080/ChangeLog-5.php --trace-ascii
@@ -48,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="httpexplore", epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Watch HTTP/1.1 happen, one poll at a time.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    get = sub.add_parser("get", help="fetch a URL step by step (the Godot tutorial loop)",
+    get = sub.add_parser("get", help="run the Godot tutorial loop against URL and print every "
+                                     "status change",
                          description="Fetch URL with the poll-driven client and print each step.")
     get.add_argument("url", help="http://host[:port]/path or https://...")
     get.add_argument("-X", "--request", dest="method", default="GET", metavar="METHOD",
@@ -69,9 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("--timeout", type=float, default=None, metavar="S",
                      help="connect_timeout and read_timeout in seconds")
     get.add_argument("--text", action="store_true", help="print the body, as the tutorial does")
-    for name, text in (("demo-server", "run the demo server (options: --host --port --tls)"),
-                       ("lab", "start JupyterLab on notebooks/"),
-                       ("tutorial", "run the Godot tutorial script [URL]")):
+    for name, text in (("demo-server", "run the loopback demo server "
+                                        "(see: httpexplore demo-server --help)"),
+                       ("lab", "start JupyterLab on notebooks/ (extra arguments go to "
+                               "JupyterLab)"),
+                       ("tutorial", "the Godot tutorial script, as the notebook runs it "
+                                    "[URL] (default: the demo server)")):
         p = sub.add_parser(name, help=text, add_help=False)
         p.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -109,7 +108,8 @@ def _target(url: str, parser: argparse.ArgumentParser) -> tuple[str, int, str]:
     except ValueError:
         parser.error(f"bad port in {url!r}")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return f"{parts.scheme}://{parts.hostname}", port, target
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6 literal
+    return f"{parts.scheme}://{host}", port, target
 
 
 def _tls(args: argparse.Namespace) -> TLSOptions | None:

@@ -66,6 +66,10 @@ def run(host: str, port: int, path: str, *, tls: TLSOptions | None = None,
         response_headers = http.get_response_headers_as_dictionary()  # Get response headers.
         print("code: ", http.get_response_code())  # Show response code.
         print("**headers:\\n", response_headers)  # Show headers.
+        # The tutorial's string has a doubled backslash: Godot prints a backslash and an "n",
+        # not a line break, and so does Python.  Say so, or the line looks like a bug.
+        print(r'   (the "\n" above is in the tutorial too: its "\\n" prints a backslash and '
+              'an n, not a line break)')
 
         # Getting the HTTP Body
         if http.is_response_chunked():

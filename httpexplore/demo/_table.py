@@ -27,11 +27,12 @@ def text_table(header: Row, rows: Sequence[Row]) -> str:
 
 
 def html_table(header: Row, rows: Sequence[Row]) -> str:
-    """An HTML ``<table>``; newlines inside a cell become ``<br>``."""
-
+    """An HTML ``<table>``, every cell left-aligned; newlines inside a cell become ``<br>``."""
+    # JupyterLab right-aligns table cells by default (made for numbers): prose reads badly
+    # that way, so every cell says left.
     def cell(tag: str, text: str) -> str:
         inner = "<br>".join(html.escape(part) for part in text.split("\n"))
-        return f"<{tag}>{inner}</{tag}>"
+        return f'<{tag} style="text-align:left">{inner}</{tag}>'
 
     head = "<tr>" + "".join(cell("th", name) for name in header) + "</tr>"
     body = "".join("<tr>" + "".join(cell("td", text) for text in row) + "</tr>" for row in rows)

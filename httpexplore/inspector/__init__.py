@@ -6,8 +6,10 @@ client with Connect / Request / Poll / Read chunk / Auto-poll / Reset buttons.  
 package imports ipywidgets; ``import httpexplore`` does not import it.
 
 Modules: :mod:`.widget` (the widget), :mod:`.views` (what each view shows, as strings),
+:mod:`.steps` (the Steps table), :mod:`.history` (which steps the history slider stops at),
 :mod:`.diagram` (the SVG state diagram), :mod:`.autopoll` (auto-poll on the event loop and
-refresh throttling).
+refresh throttling), :mod:`.autotask` (the Auto-poll toggle's task), :mod:`.static` (the static
+HTML copy in the display data, for pages read without a kernel).
 """
 
 from __future__ import annotations

@@ -41,8 +41,10 @@ _FAMILY: dict[Status, str] = {
     Status.REQUESTING: "requesting", Status.BODY: "body",
 }
 
-_W, _H = 150, 40            # node box
-_DX, _ROW0, _ROW1 = 172, 150, 260  # column pitch, y of the two rows (top of the boxes)
+# Sized so the whole diagram (six columns, about 940 px) fits a notebook at 1400 px; narrower
+# panels scroll it sideways instead of shrinking it.
+_W, _H = 140, 40            # node box: room for TLS_HANDSHAKE_ERROR at 11.5 px
+_DX, _ROW0, _ROW1 = 156, 150, 260  # column pitch, y of the two rows (top of the boxes)
 _MARGIN = 12
 
 
@@ -236,8 +238,11 @@ def state_diagram(path: Iterable[Status] = (), current: Status | None = None) ->
     on = set(walked)
     last_edge = walked[-1] if walked else None
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {layout.width:.0f} '
-             f'{layout.height:.0f}" width="{layout.width:.0f}" style="max-width:100%;'
-             f'height:auto" role="img" aria-label="HTTPClient status diagram">',
+             f'{layout.height:.0f}" width="{layout.width:.0f}" height="{layout.height:.0f}" '
+             # A fixed size: in a narrow panel the diagram scrolls instead of shrinking
+             # until its labels cannot be read.
+             f'style="max-width:none;flex:none" role="img" '
+             f'aria-label="HTTPClient status diagram">',
              '<defs>' + "".join(
                  f'<marker id="{mid}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
                  f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'

@@ -29,19 +29,20 @@ from functools import lru_cache
 
 from .._render import (
     Markup,
+    eol_html,
     escape_html,
     format_ms,
     format_size,
     hexdump,
     html_table,
     printable,
-    visible_crlf,
 )
 from ..annotate import BODY_LABELS, Segment
 from ..errors import Error
 from ..status import ERROR_STATUSES, Status
-from ..trace import Connection, Exchange, TimelineRow, TraceState
+from ..trace import Connection, Exchange, TraceState
 from .diagram import family_colour
+from .steps import TIMELINE_ROWS, timeline_html
 
 __all__ = [
     "HEAD_BYTES",
@@ -68,8 +69,6 @@ __all__ = [
 #: Body bytes shown from the start and from the end of a body.
 HEAD_BYTES = 4096
 TAIL_BYTES = 1024
-#: Most timeline rows rendered (the newest up to the step shown).
-TIMELINE_ROWS = 80
 #: Body bytes kept from one wire segment: the start and the end of it.
 _SEG_HEAD, _SEG_TAIL = 160, 48
 #: Most wire bytes rendered per direction (the framing of a huge body stays visible).
@@ -80,11 +79,11 @@ _MONO = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
 
 #: Background colour per byte label (see :mod:`httpexplore.annotate`).
 LABEL_COLOURS: dict[str, str] = {
-    "request-line": "#bbdefb", "status-line": "#bbdefb", "header": "#c8e6c9",
+    "request-line": "#bbdefb", "status-line": "#b3e5fc", "header": "#c8e6c9",
     "end-of-head": "#ffe0b2", "interim-head": "#d1c4e9", "chunk-size": "#f8bbd0",
     "chunk-crlf": "#fce4ec", "last-chunk": "#f48fb1", "trailer": "#e1bee7",
-    "end-of-trailers": "#f48fb1", "body": "#fff9c4", "chunk-data": "#fff9c4",
-    "body-close-delimited": "#fff9c4", "unsolicited": "#ffcdd2", "invalid": "#ef9a9a",
+    "end-of-trailers": "#ce93d8", "body": "#fff9c4", "chunk-data": "#fff59d",
+    "body-close-delimited": "#ffecb3", "unsolicited": "#ffcdd2", "invalid": "#ef9a9a",
     "omitted": "#e0e0e0", "unparsed": "#eeeeee",
 }
 
@@ -99,10 +98,12 @@ def _result_text(result: Error) -> str:
 
 
 def status_badge(status: Status, *, op: str = "", result: Error | None = None,
-                 response: str = "", where: str = "") -> str:
+                 response: str = "", where: str = "", live: Status | None = None) -> str:
     """The status badge: the status in its family colour, then the last call and its code.
 
-    ``response`` (``"200 OK"``) comes from the server and is escaped here.
+    ``response`` (``"200 OK"``) comes from the server and is escaped here.  ``live`` is given
+    when the views show an earlier step: a banner then says so, with the live client's status
+    (the buttons act on it) and how to get back.
     """
     colour = family_colour(status)
     parts = [f'<span class="hx-badge" style="display:inline-block;padding:2px 10px;'
@@ -116,8 +117,16 @@ def status_badge(status: Status, *, op: str = "", result: Error | None = None,
         parts.append(f'<span class="hx-response">response: <b>{escape_html(response)}</b></span>')
     if where:
         parts.append(f'<span class="hx-where" style="color:#616161">{escape_html(where)}</span>')
-    return '<div style="display:flex;gap:14px;align-items:center;flex-wrap:wrap">' + \
+    row = '<div style="display:flex;gap:14px;align-items:center;flex-wrap:wrap">' + \
         "".join(parts) + "</div>"
+    if live is None:
+        return row
+    banner = (f'<div class="hx-past" style="margin-top:4px;padding:3px 8px;border-radius:4px;'
+              f'background:#fff3e0;border:1px solid #ef6c00;color:#bf360c">'
+              f"<b>Looking at the past.</b> The views show an earlier step; the live client is "
+              f"in {status_text(live)}. Any button, the End key or dragging the slider to the "
+              f"right returns to live.</div>")
+    return row + banner
 
 
 def headers_table(state: TraceState | None) -> str:
@@ -141,8 +150,11 @@ def headers_table(state: TraceState | None) -> str:
                                     cls="hx-trailers"))
     elif state is not None and state.method:
         caption = "waiting for the response head"
-    table = html_table(("#", "name", "value"), rows, cls="hx-table")
     head = f'<div class="hx-status-line" style="font-weight:bold">{escape_html(caption)}</div>'
+    if state is None or not state.has_response:
+        # No head yet: a sentence, not an empty table (which would squeeze the caption).
+        return f'<div style="{_MONO}">{head}</div>'
+    table = html_table(("#", "name", "value"), rows, cls="hx-table")
     return f'<div style="{_MONO}">{head}{table}{"".join(extra)}</div>'
 
 
@@ -228,8 +240,8 @@ def body_text(p: BodyPreview) -> str:
     return text + middle + _text(p.tail)
 
 
-def body_hex(p: BodyPreview) -> str:
-    """A hex dump of the preview, with true offsets on both sides of the gap."""
+def body_hex_text(p: BodyPreview) -> str:
+    """A hex dump of the preview, with true offsets on both sides of the gap (plain text)."""
     out = _hex(p.head, 0)
     if p.complete:
         return out
@@ -237,6 +249,13 @@ def body_hex(p: BodyPreview) -> str:
         return f"{out}\n{_gap(p.size - len(p.head))} (the end was not kept)"
     hidden = p.tail_offset - len(p.head)
     return out + (f"\n{_gap(hidden)}\n" if hidden else "\n") + _hex(p.tail, p.tail_offset)
+
+
+def body_hex(p: BodyPreview) -> str:
+    """:func:`body_hex_text` as HTML: a ``<pre>`` that never wraps a line (a wrapped hex dump
+    is unreadable) and scrolls sideways when the panel is narrower than a line."""
+    return (f'<pre class="hx-hex-pre" style="white-space:pre;overflow-x:auto;margin:0;'
+            f'{_MONO}">{html.escape(body_hex_text(p))}</pre>')
 
 
 def _marked(data: bytes, base: int, starts: Sequence[tuple[int, int]]) -> str:
@@ -272,7 +291,10 @@ def body_chunks(p: BodyPreview, *, chunked: bool) -> str:
     note = (f"{len(p.starts)} chunk size line{'s' if len(p.starts) != 1 else ''} seen"
             if chunked else "not chunked: the body is one run of bytes")
     parts = [f'<div style="color:#616161">{note}</div>',
-             f'<pre class="hx-chunks-pre" style="white-space:pre-wrap;{_MONO}">{head}']
+             # Wrap at spaces only, never inside a word (``overflow-wrap`` breaks a word only
+             # when it is longer than the whole line).
+             f'<pre class="hx-chunks-pre" style="white-space:pre-wrap;word-break:normal;'
+             f'overflow-wrap:break-word;{_MONO}">{head}']
     if not p.complete:
         if p.tail is None:
             parts.append(f"\n{_gap(p.size - len(p.head))} (the end was not kept)")
@@ -315,10 +337,10 @@ def _segment_markup(label: str, size: int, offset: int, record: int, note: str,
     if label == "omitted":
         text = html.escape(f"[{size} bytes counted, not kept]")
     else:
-        text = escape_html(visible_crlf(start), keep="\n")
+        text = eol_html(start)
         if hidden:
             text += (f'<i style="color:#616161"> … {hidden} more bytes … </i>'
-                     + escape_html(visible_crlf(end), keep="\n"))
+                     + eol_html(end))
     return (f'<span class="hx-seg hx-seg-{label}" title="{escape_html(title)}" '
             f'style="background:{colour}{outline}">{text}</span>')
 
@@ -364,56 +386,19 @@ def _direction_html(name: str, segments: Sequence[Segment], newest: int) -> str:
 def wire_html(sent: Sequence[Segment], received: Sequence[Segment], newest: int) -> str:
     """Bytes written and read in the current request cycle, coloured by meaning.
 
-    ``␍␊`` mark each CR LF; the segments of step ``newest`` are outlined; hover a segment for
-    its label, size and offset.  Long body runs are cut in the middle.
+    ``CR`` and ``LF`` badges mark each line end (see :func:`~httpexplore._render.eol_html`);
+    the segments of step ``newest`` are outlined; hover a segment for its label, size and
+    offset.  Long body runs are cut in the middle.  The legend lists the labels in the order
+    they first appear on the wire.
     """
-    used = sorted({s.label for s in (*sent, *received)})
+    used = list(dict.fromkeys(s.label for s in (*sent, *received)))
     legend = "".join(f'<span style="background:{LABEL_COLOURS.get(label, "#eee")};'
-                     f'padding:0 4px;margin-right:4px">{escape_html(label)}</span>'
+                     f'padding:0 4px;margin-right:4px;white-space:nowrap;'
+                     f'display:inline-block">{escape_html(label)}</span>'
                      for label in used)
     return (f'<div style="font-size:11px">{legend}</div>'
             + _direction_html("sent", sent, newest)
             + _direction_html("received", received, newest))
-
-
-def _events_text(events: Sequence[str]) -> str:
-    out: list[str] = []
-    for kind in events:
-        if out and out[-1].split("×")[0] == kind:
-            name, _, count = out[-1].partition("×")
-            out[-1] = f"{name}×{int(count or 1) + 1}"
-        else:
-            out.append(kind)
-    return ", ".join(out)
-
-
-@lru_cache(maxsize=1024)
-def _timeline_cells(row: TimelineRow, number: int) -> tuple[Markup, ...]:
-    # Rows are frozen: each is escaped once, not at every refresh of a long download.
-    change = (status_text(row.status_after) if row.status_after is row.status_before
-              else f"{row.status_before.name} → {row.status_after.name}")
-    cells = (number, row.op, format_ms(row.start_ms), format_ms(row.duration_ms), change,
-             _result_text(row.result), row.sent or "", row.received or "", row.body or "",
-             _events_text(row.events))
-    return tuple(Markup(escape_html(str(c))) for c in cells)
-
-
-def timeline_html(rows: Sequence[TimelineRow], base: int, current: int,
-                  limit: int = TIMELINE_ROWS) -> str:
-    """One row per step from ``base`` to ``current`` (the last ``limit`` of them), newest
-    first so the step shown is always in sight; steps are numbered from ``base``."""
-    first = max(base, current - limit + 1)
-    body = [_timeline_cells(rows[pos], pos - base) for pos in range(current, first - 1, -1)]
-    note = f"newest first; {first - base} earlier steps not shown" if first > base else \
-        "newest first"
-    table = html_table(("#", "call", "at", "took", "status", "returned", "sent", "received",
-                        "body", "events"), body, cls="hx-table", caption=note)
-    # Highlight the step shown (the first row) without touching the escaped cells.
-    if body:
-        cut = table.index("<tbody><tr>") + len("<tbody>")
-        table = Markup(table[:cut] + '<tr style="background:#e3f2fd;font-weight:bold">'
-                       + table[cut + 4:])
-    return f'<div style="max-height:22em;overflow:auto;white-space:nowrap;{_MONO}">{table}</div>'
 
 
 _PHASE_COLOURS = {"dns": "#009688", "connect": "#ff9800", "ssl": "#9c27b0",

@@ -12,8 +12,11 @@ subscriber does almost nothing (it keeps the last KiB of the body and asks the
 turns it into strings with :mod:`.views` and :mod:`.diagram`.
 
 Because records are immutable and the trace can rebuild the state after any step, the history
-slider is just "which ``k`` to render".  While the slider sits at its end it follows new steps;
-moved back, it stays where the learner put it.
+slider is just "which ``k`` to render".  Its stops are the records where something happened,
+with each run of calls where nothing happened folded into one stop (:mod:`.history`), so an
+auto-polled download is a few dozen steps, not thousands.  While the slider sits at its end it
+follows new steps; moved back, it stays where the learner put it, a banner says the views show
+the past, and any action (a button, auto-poll) brings them back to live.
 
 The inspector keeps no copy of a body: the views ask the trace for the first
 :data:`~.views.HEAD_BYTES`, and the inspector itself keeps only the last
@@ -42,12 +45,17 @@ DOM contract (CSS classes added with ``add_class``, for browser tests)
                     ``read_response_body_chunk()`` so far (Poll alone does not move it);
                     ``hx-body-info`` (Label) says chunked / Content-Length / complete / unread
 ``hx-body``         ``Textarea``: the body as text (first 4 KiB and last 1 KiB); ``hx-body-hex``
-                    (``Textarea``) and ``hx-body-chunks`` (``HTML``) are the other two tabs
-``hx-history``      ``IntSlider``: value = step shown, max = last step; steps are all calls
-                    (connect, request, poll, read, close), 0 = the first since creation or Reset
-``hx-wire``         ``HTML``: bytes sent and received in the current cycle, coloured by meaning
+                    (``HTML``, a ``<pre>`` that never wraps) and ``hx-body-chunks`` (``HTML``)
+                    are the other two tabs
+``hx-history``      ``IntSlider``: value = step shown, max = last step; a step is a call
+                    (connect, request, poll, read, close), or a run of calls where nothing
+                    happened; 0 = the first since creation or Reset.  ``.hx-past`` (inside
+                    ``hx-status``) is the banner shown while the slider is back in time
+``hx-wire``         ``HTML``: bytes sent and received in the current cycle, coloured by meaning;
+                    ``span.hx-eol`` badges (``CR``, ``LF``) mark line ends
 ``hx-diagram``      ``HTML``: the SVG state diagram
-``hx-timeline``     ``HTML``: a ``<table class="hx-table">``, one row per step, newest first
+``hx-timeline``     ``HTML``: a ``<table class="hx-table hx-steps">``, one row per history step,
+                    newest first
 ``hx-waterfall``    ``HTML``: timing bars
 =================== ============================================================================
 """
@@ -55,9 +63,8 @@ DOM contract (CSS classes added with ``add_class``, for browser tests)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -70,9 +77,11 @@ from ..records import CycleInfo, EventInfo
 from ..status import Method, Status
 from ..tls import TLSOptions
 from ..trace import Trace, TraceState
-from . import views
-from .autopoll import Throttle, auto_poll, running_loop
+from . import history, static, views
+from .autopoll import Throttle
+from .autotask import AutoPollMixin
 from .diagram import state_diagram
+from .history import Stops
 
 __all__ = ["DEFAULT_HEADERS", "Inspector"]
 
@@ -81,7 +90,6 @@ _T = TypeVar("_T")
 #: The tutorial's request headers.
 DEFAULT_HEADERS = ("User-Agent: Pirulo/1.0 (Godot)", "Accept: */*")
 
-_WAITING = frozenset({Status.RESOLVING, Status.CONNECTING, Status.REQUESTING, Status.BODY})
 _CALLER_OPS = frozenset({"connect_to_host", "request", "request_raw"})
 _METHODS = [(m.name, m) for m in Method if m is not Method.MAX]
 _TOOLTIPS = {
@@ -98,11 +106,11 @@ _TOOLTIPS = {
 def _section(title: str, *children: widgets.Widget, grow: bool = False) -> widgets.VBox:
     """A titled column; ``grow`` shares the width of an ``HBox`` row equally."""
     head = widgets.HTML(f"<b>{html.escape(title)}</b>")
-    layout = widgets.Layout(flex="1 1 0", min_width="0") if grow else widgets.Layout()
+    layout = widgets.Layout(flex="1 1 600px", min_width="0") if grow else widgets.Layout()
     return widgets.VBox([head, *children], layout=layout)
 
 
-class Inspector(widgets.VBox):  # type: ignore[misc]
+class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
     """Step through an HTTP exchange with buttons and watch every layer of it.
 
     Parameters
@@ -145,7 +153,9 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.trace = trace
         self._tls = tls_options
         self._base = 0              # trace position shown as step 0 (moves on Reset)
+        self._stops = Stops(0)      # the record positions the history slider stops at
         self._follow = True         # the history slider tracks the newest step
+        self._regen_max = -1        # the slider's max when its browser view was last rebuilt
         self._quiet = False         # True while the inspector itself moves the slider/toggle
         self._tail = b""            # last TAIL_BYTES of the current body (the trace keeps the head)
         self._tail_key: tuple[int, int] | None = None
@@ -237,19 +247,21 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.error_html = widgets.HTML()
         self.history_slider = widgets.IntSlider(0, min=0, max=0, description="step",
                                                 continuous_update=True, disabled=True,
-                                                layout=widgets.Layout(width="60%"))
-        self.history_label = widgets.Label()
+                                                layout=widgets.Layout(flex="1 1 300px",
+                                                                      max_width="720px"))
+        self.history_label = widgets.Label(layout=widgets.Layout(width="auto"))
         self.headers_html = widgets.HTML()
-        self.body_count = widgets.Label("0 bytes")
-        self.body_info = widgets.Label(layout=widgets.Layout(margin="0 0 0 16px"),
+        # width auto: a Label's default width cuts "3000 bytes" to "3000 by".
+        self.body_count = widgets.Label("0 bytes", layout=widgets.Layout(width="auto"))
+        self.body_info = widgets.Label(layout=widgets.Layout(margin="0 0 0 16px", width="auto"),
                                        style={"text_color": "#616161"})
         self.body_text = widgets.Textarea(disabled=False, layout=widgets.Layout(
             width="98%", height="18em"))
-        self.body_hex = widgets.Textarea(layout=widgets.Layout(width="98%", height="18em"))
+        self.body_hex = widgets.HTML(layout=widgets.Layout(max_height="20em", overflow="auto"))
         self.body_chunks = widgets.HTML(layout=widgets.Layout(max_height="20em",
                                                               overflow="auto"))
         self.wire_html = widgets.HTML(layout=widgets.Layout(max_height="28em", overflow="auto"))
-        self.diagram_html = widgets.HTML()
+        self.diagram_html = widgets.HTML(layout=widgets.Layout(overflow="auto hidden"))
         self.timeline_html = widgets.HTML()
         self.waterfall_html = widgets.HTML()
         for name, w in (("status", self.status_html), ("error", self.error_html),
@@ -264,10 +276,14 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
                                 titles=("text", "hex", "chunks"))
         return [
             self.status_html, self.error_html,
-            widgets.HBox([self.history_slider, self.history_label]),
+            widgets.HBox([self.history_slider, self.history_label],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            # Side by side when there is room for a 16-byte hex line in each half, one under
+            # the other on a narrow screen (the row wraps).
             widgets.HBox([_section("Response headers", self.headers_html, grow=True),
                           _section("Body", widgets.HBox([self.body_count, self.body_info]),
-                                   body_tabs, grow=True)]),
+                                   body_tabs, grow=True)],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             _section("On the wire (this request cycle)", self.wire_html),
             _section("Status machine (drawn from status.TRANSITIONS)", self.diagram_html),
             _section("Steps", self.timeline_html),
@@ -286,10 +302,25 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ actions ----------
     def connect(self) -> Error:
-        """``connect_to_host(host, port)`` with the fields' values (the Connect button)."""
+        """``connect_to_host(host, port)`` with the fields' values (the Connect button).
+
+        A whole URL pasted into the host field (``http://127.0.0.1:8080/page``) is first split
+        into the host, port and path fields, as ``Inspector(url=...)`` does."""
         host = self.host_field.value.strip()
+        rest = host.split("://", 1)[-1]
+        if "/" in rest or "]:" in rest or (rest.count(":") == 1
+                                          and rest.rsplit(":", 1)[1].isdigit()):
+            self._fill_from_url(host)
+            host = self.host_field.value
         return self._act(lambda: self.client.connect_to_host(host, self.port_field.value,
                                                              self._tls))
+
+    def _fill_from_url(self, url: str) -> None:
+        host, port, path, _method = self._prefill(self.client, self.trace, url)
+        self.host_field.value = host
+        self.port_field.value = port  # -1: the scheme's default port
+        if "/" in url.split("://", 1)[-1]:
+            self.path_field.value = path
 
     def request(self) -> Error:
         """``request(method, path, headers, body)`` from the fields (the Request button)."""
@@ -315,10 +346,12 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
 
     def reset(self) -> None:
         """Stop auto-poll, ``close()`` the client and start a fresh history (the Reset
-        button).  The client's trace keeps its records; the inspector just starts after them."""
+        button): step numbers, the steps table's clock and the diagram's path start again.
+        The client's trace keeps its records; the inspector just starts after them."""
         self.stop_auto_poll()
         self.client.close()
         self._base = len(self.trace)
+        self._stops.reset(self._base)
         self._follow = True
         self._tail, self._tail_key = b"", None
         self._refusals.clear()
@@ -326,113 +359,41 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.refresh()
 
     def show(self, k: int) -> None:
-        """Show every view as it was right after step ``k`` (negative: from the end)."""
+        """Show every view as it was right after step ``k`` of the history (negative: from
+        the end; ``show(-1)`` is live)."""
         n = self.steps
         if not n:
             return
         self.history_slider.value = range(n)[k]
 
     def _act(self, call: Callable[[], _T]) -> _T:
+        # Any action is about the live client: the views return to live (history mode ends).
+        self._follow = True
         try:
             return call()
         finally:
             # A quiet step may be folded into a run the client delivers later (PollRecord.repeat);
             # a button shows its step at once.
             self.client.flush_records()
+            self._throttle.dirty = True
             self._throttle.flush()
+            self._rebuild_slider_view()
 
-    # ------------------------------------------------------------------ auto-poll --------
-    async def run_auto_poll(self) -> int:
-        """Poll (reading the body in BODY) until the response is complete or an error status
-        is reached, yielding to the event loop between steps; returns the number of steps.
+    def _rebuild_slider_view(self) -> None:
+        """Have the browser rebuild the history slider when its range has grown.
 
-        ``await insp.run_auto_poll()`` works anywhere; the Auto-poll button starts it as a task
-        on the running loop (:meth:`start_auto_poll`)."""
-        self._auto_running, self._auto_stop = True, False
-        self._set_toggle(True)
-        self._update_buttons()
-        try:
-            return await auto_poll(self._auto_step, self._auto_active,
-                                   lambda: float(self.interval_slider.value), self._auto_socket)
-        finally:
-            self._auto_running = False
-            self._task = None
-            self._set_toggle(False)
-            self.refresh()
-
-    def start_auto_poll(self) -> asyncio.Task[int] | None:
-        """Start auto-poll as a task on the running event loop and return it.
-
-        With no running loop (a plain script) it runs to completion here and returns None."""
-        if self._task is not None or self._auto_running:
-            return self._task
-        loop = running_loop()
-        if loop is None:
-            asyncio.run(self.run_auto_poll())
-            return None
-        self._task = loop.create_task(self.run_auto_poll())
-        self._set_toggle(True)
-        self._update_buttons()
-        return self._task
-
-    def stop_auto_poll(self) -> None:
-        """Stop auto-poll after the current step."""
-        self._auto_stop = True
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-
-    @property
-    def auto_polling(self) -> bool:
-        """True while auto-poll runs."""
-        return self._auto_running or self._task is not None
-
-    def _auto_active(self) -> bool:
-        return not self._auto_stop and self.client.get_status() in _WAITING
-
-    def _auto_socket(self) -> int | None:
-        """The file descriptor the next bytes will arrive on, while waiting for an answer; else
-        None (auto-poll then sleeps a moment instead of watching the socket)."""
-        if self.client.get_status() not in (Status.REQUESTING, Status.BODY):
-            return None
-        # The client never needs to publish its socket, so this reads the socket transport's
-        # private attribute; a scripted transport has no socket.
-        sock = getattr(getattr(self.client, "_transport", None), "_sock", None)
-        if sock is None:
-            return None
-        try:
-            fd: int = sock.fileno()
-        except OSError:
-            return None
-        return fd if fd >= 0 else None
-
-    def _auto_step(self) -> bool:
-        client = self.client
-        before = (self._moved, client.get_status())
-        client.poll()
-        if client.get_status() is Status.BODY:
-            client.read_response_body_chunk()
-        return (self._moved, client.get_status()) != before
-
-    def _on_auto_toggle(self, change: dict[str, Any]) -> None:
-        if self._quiet:
+        The browser's slider (noUiSlider, in ipywidgets 8) keeps the range it was *built*
+        with for its End key, so End would jump to step 0 of a slider shown before any step.
+        ipywidgets rebuilds it when ``orientation`` changes: two changes, each sent on its own,
+        rebuild it with the current range.  Done after a button's action, not while the
+        slider is dragged or auto-poll runs."""
+        slider = self.history_slider
+        if slider.max == self._regen_max:
             return
-        if change["new"]:
-            self.start_auto_poll()
-        else:
-            self.stop_auto_poll()
-
-    def _set_toggle(self, value: bool) -> None:
-        with self._quietly(), self.auto_button.hold_sync():
-            self.auto_button.value = value
-            self.auto_button.icon = "stop" if value else "play"
-
-    @contextlib.contextmanager
-    def _quietly(self) -> Iterator[None]:
-        quiet, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = quiet
+        self._regen_max = slider.max
+        with self._quietly():
+            slider.orientation = "vertical"
+            slider.orientation = "horizontal"
 
     # ------------------------------------------------------------------ recording --------
     def _on_step(self, index: int, op: str, end: float, started: float, before: Status,
@@ -457,10 +418,24 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
 
     @property
     def steps(self) -> int:
-        """Steps recorded since the inspector was created (or Reset)."""
+        """Steps in the history since the inspector was created (or Reset): the stops of the
+        history slider.  A run of calls where nothing happened is one step (see
+        :mod:`.history`); :attr:`calls` counts every call."""
+        return len(self._update_stops())
+
+    @property
+    def calls(self) -> int:
+        """Client calls recorded since the inspector was created (or Reset)."""
+        timeline = self.trace.timeline
+        return sum(timeline[p].repeat for p in range(min(self._base, len(timeline)),
+                                                       len(timeline)))
+
+    def _update_stops(self) -> Stops:
         if len(self.trace) < self._base:  # someone cleared the trace
             self._base = 0
-        return len(self.trace) - self._base
+            self._stops.reset(0)
+        self._stops.update(self.trace.timeline)
+        return self._stops
 
     @property
     def refresh_count(self) -> int:
@@ -480,7 +455,8 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         self.refresh()
 
     def _position(self) -> int | None:
-        n = self.steps
+        stops = self._update_stops()
+        n = len(stops)
         slider = self.history_slider
         top = max(n - 1, 0)
         with self._quietly():
@@ -493,7 +469,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
                 if self._follow or slider.value > top:
                     slider.value = top
                 slider.disabled = n <= 1
-        return self._base + slider.value if n else None
+        return stops.positions[slider.value] if n else None
 
     def _state(self) -> tuple[int | None, TraceState | None]:
         pos = self._position()
@@ -505,16 +481,17 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         pos, state = self._state()
         status = state.status if state is not None else self.client.get_status()
         live = pos is None or pos == len(self.trace) - 1
-        n = self.steps
+        n = len(self._stops)
         if state is not None and pos is not None:
-            k = pos - self._base
+            k = self.history_slider.value
             where = f"step {k} of {n - 1}" + ("" if live else " (history)")
             response = f"{state.response_code} {state.reason}".rstrip() \
                 if state.has_response else ""
             self.status_html.value = views.status_badge(
-                status, op=state.record.op, result=state.result, response=response, where=where)
+                status, op=state.record.op, result=state.result, response=response, where=where,
+                live=None if live else self.client.get_status())
             self.history_label.value = f"{state.record.op}()" + ("" if live else
-                                                                 " — drag right to follow")
+                                                                 " — End: back to live")
             message = self._refusals.get(pos, state.error_message)
         else:
             self.status_html.value = views.status_badge(status, where="no steps yet")
@@ -563,34 +540,29 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
             return b""
         if live and self._tail_key == (state.connection, state.cycle):
             return self._tail
-        ex = self.trace.exchange_at(pos)
-        if ex is None:
-            return None
-        pieces: list[bytes] = []
-        have = 0
-        for p in reversed([p for p in ex.records if p <= pos]):
-            body = self.trace.records[p].body
-            if self.trace.omitted(p)[2]:
-                return None  # the recorder did not keep these bytes
-            pieces.append(body)
-            have += len(body)
-            if have >= views.TAIL_BYTES:
-                break
-        return b"".join(reversed(pieces))[-views.TAIL_BYTES:]
+        return history.body_tail(self.trace, pos, views.TAIL_BYTES)
 
     def _render_wire_and_steps(self, state: TraceState | None, pos: int | None) -> None:
         if state is None or pos is None:
             self.wire_html.value = views.wire_html((), (), -1)
             self._set_diagram((), self.client.get_status())
-            self.timeline_html.value = views.timeline_html((), self._base, self._base - 1)
+            self.timeline_html.value = views.timeline_html((), self._stops, -1)
             self.waterfall_html.value = views.waterfall_html(None, None, 0.0)
             return
         self.wire_html.value = views.wire_html(state.sent, state.received, pos)
-        self._set_diagram(state.path, state.status)
-        self.timeline_html.value = views.timeline_html(state.timeline, self._base, pos)
+        self._set_diagram(self._path_since_base(state, pos), state.status)
+        rows = state.timeline
+        origin = rows[self._base].start_ms if len(rows) > self._base else 0.0
+        self.timeline_html.value = views.timeline_html(rows, self._stops,
+                                                       self.history_slider.value, origin)
         conn = next((c for c in self.trace.connections if c.number == state.connection), None)
         self.waterfall_html.value = views.waterfall_html(self.trace.exchange_at(pos), conn,
                                                          state.record.time)
+
+    def _path_since_base(self, state: TraceState, pos: int) -> list[Status]:
+        """The statuses the connection went through up to ``pos``, from the status it was in
+        at the start of the history (before a Reset counts for nothing)."""
+        return history.path_since(self.trace, state, self._base, pos)
 
     def _set_diagram(self, path: Sequence[Status], current: Status) -> None:
         key = (tuple(path), current)
@@ -619,6 +591,9 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         return f"<Inspector {request}{status}, {self._polls} poll{'s' * (self._polls != 1)}>"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, plus its text form and a static HTML rendering of the views as
+        they are now (:meth:`static_html`), for pages shown without a kernel (GitHub,
+        nbviewer, a docs site); JupyterLab draws the live widget instead."""
         text = repr(self)
         try:
             bundle = super()._repr_mimebundle_(**kwargs)
@@ -627,7 +602,21 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         if not bundle:
             return {"text/plain": text}
         bundle["text/plain"] = text
+        try:
+            bundle["text/html"] = self.static_html()
+        except Exception:  # the static copy is a bonus: never let it break the display
+            pass
         return dict(bundle)
+
+    def static_html(self) -> str:
+        """The inspector's views as they are now, as one static HTML fragment: status, error,
+        response headers, the start of the body and the bytes on the wire, with a note that
+        the live panel needs a kernel.  No clock times (the steps table and timings are left
+        out), so a stored copy changes only when what it shows changes."""
+        self.refresh()
+        return static.render(self.status_html.value, self.error_html.value,
+                             self.headers_html.value, self.body_count.value,
+                             self.body_text.value, self.wire_html.value)
 
     def snapshot(self) -> str:
         """Plain text of what the views show (at the step the history slider is at): status,
@@ -637,7 +626,7 @@ class Inspector(widgets.VBox):  # type: ignore[misc]
         if state is None or pos is None:
             return f"status: {views.status_text(self.client.get_status())}\nsteps: 0"
         polls = sum(r.repeat for r in self.trace.timeline[self._base:pos + 1] if r.op == "poll")
-        return views.snapshot_text(state, step=pos - self._base, last=self.steps - 1,
+        return views.snapshot_text(state, step=self.history_slider.value, last=self.steps - 1,
                                    polls=polls, target=self.trace.records[pos].cycle.target,
                                    message=self._refusals.get(pos, state.error_message))
 

@@ -297,7 +297,11 @@ def notebook(jupyter_server: JupyterServer,
     made: list[str] = []
 
     def make(template: str = "inspector.ipynb", **params: object) -> str:
-        nb = json.loads((NOTEBOOKS / template).read_text())
+        # A fixture notebook of this folder, or else one of the lessons in notebooks/.
+        source = NOTEBOOKS / template
+        if not source.is_file():
+            source = REPO / "notebooks" / template
+        nb = json.loads(source.read_text())
         if params:
             nb = _with_parameters(nb, params)
         name = f"{_node_slug(request)}-{len(made)}.ipynb"

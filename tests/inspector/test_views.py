@@ -8,6 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from httpexplore._render import CR_HTML, LF_HTML
 from httpexplore.annotate import ConnectionScanner
 from httpexplore.inspector import views
 from httpexplore.inspector.diagram import path_edges, state_diagram
@@ -51,7 +52,7 @@ def test_body_preview_keeps_head_and_tail() -> None:
     assert (p.head, p.tail, p.tail_offset) == (body[:4096], body[-1024:], 9216)
     text = views.body_text(p)
     assert f"… {10240 - 5120} bytes not shown …" in text
-    hexed = views.body_hex(p).splitlines()
+    hexed = views.body_hex_text(p).splitlines()
     assert hexed[0].startswith("00000000  00 01 02") and hexed[-1].startswith("000027f0  f0 f1")
     small = views.body_preview(5000, body[:4096], body[:5000][-1024:])
     assert small.tail == body[4096:5000]  # the tail never repeats the head
@@ -74,7 +75,8 @@ def test_chunk_boundaries_come_from_the_wire() -> None:
     html = views.body_chunks(p, chunked=True)
     assert "⟨chunk 1: 0x5 = 5 bytes⟩" in html and "⟨chunk 2: 0x10 = 16 bytes⟩" in html
     wire_view = views.wire_html([], received, newest=2)
-    assert "5;ext=1␍␊" in wire_view and 'class="hx-seg hx-seg-last-chunk"' in wire_view
+    assert "5;ext=1" + CR_HTML + LF_HTML in wire_view
+    assert 'class="hx-seg hx-seg-last-chunk"' in wire_view
 
 
 def test_long_body_segments_are_cut() -> None:

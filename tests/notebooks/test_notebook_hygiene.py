@@ -202,3 +202,19 @@ def test_sanitizers_replace_what_varies(text, expected):
     for regex, replace in patterns:
         text = re.sub(regex, replace, text)
     assert text == expected
+
+
+def test_stored_inspector_displays_carry_a_sanitised_static_copy(notebook):
+    """On GitHub or nbviewer a stored widget display shows its static HTML copy (issue #13);
+    ``make notebooks`` replaces its ports and dates as nbval's sanitizers do, so the stored
+    file does not change from run to run for that reason alone."""
+    path, nb = notebook
+    for cell in _code_cells(nb):
+        for out in cell.outputs:
+            text = "".join(out.get("data", {}).get("text/plain", ""))
+            if not text.startswith("<Inspector"):
+                continue
+            page = "".join(out["data"].get("text/html", ""))
+            assert 'class="hx-static"' in page, f"{path.name}: no static copy:\n{cell.source}"
+            assert not re.search(r"127\.0\.0\.1:\d", page), f"{path.name}: a port is stored"
+            assert "<PORT>" not in page, f"{path.name}: <PORT> would be read as a tag"

@@ -94,8 +94,11 @@ def test_help_documents_every_command(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out
-    for word in ("get URL", "demo-server", "lab", "tutorial", "--trace-ascii"):
+    for word in ("get", "demo-server", "lab", "tutorial", "--trace-ascii"):
         assert word in out
+    # Each command is listed once (argparse's list; the epilog only has examples).
+    assert out.count("run the loopback demo server") == 1
+    assert out.count("start JupyterLab") == 1
     with pytest.raises(SystemExit):
         cli.main(["get", "--help"])
     out = capsys.readouterr().out

@@ -33,7 +33,9 @@ notebook's run time is printed.
 from __future__ import annotations
 
 import argparse
+import html
 import os
+import re
 import sys
 import time
 import traceback
@@ -89,7 +91,12 @@ def find_notebooks(paths: list[str] | None = None) -> list[Path]:
 
 
 class _Client(NotebookClient):
-    """nbclient, plus nbval's skip and raises-exception markers (comments and tags)."""
+    """nbclient, plus nbval's skip and raises-exception markers (comments and tags).
+
+    With ``run_skipped`` the ``NBVAL_SKIP`` cells run too, as Run All in JupyterLab runs them
+    (the Run All test; outputs are then not written back)."""
+
+    run_skipped = False
 
     async def async_execute_cell(self, cell: Any, cell_index: int,
                                  execution_count: int | None = None,
@@ -98,7 +105,7 @@ class _Client(NotebookClient):
             return await super().async_execute_cell(cell, cell_index, execution_count,
                                                     store_history)
         options = cell_options(cell)
-        if options.get("skip"):
+        if options.get("skip") and not self.run_skipped:
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
@@ -117,6 +124,7 @@ class Outcome:
     path: Path
     seconds: float
     error: str = ""
+    notebook: Any = None  # the executed notebook, with its outputs
 
 
 def _rel(path: Path) -> str:
@@ -144,20 +152,44 @@ def _problems(nb: Any) -> list[str]:
     return problems
 
 
+def _sanitizers() -> list[tuple[str, str]]:
+    from nbval.plugin import get_sanitize_patterns
+
+    return get_sanitize_patterns((NOTEBOOKS / "sanitize.cfg").read_text(encoding="utf-8"))
+
+
 def _keep_widget_text_only(nb: Any) -> None:
-    """Drop widget views (their text/plain form stays) and any stored widget state."""
+    """Drop widget views (their text/plain form and static HTML copy stay) and any stored
+    widget state.  The static copy (``Inspector.static_html()``) shows ports and dates: they
+    are replaced as nbval's sanitizers replace them, so a re-run changes the file only where
+    what the panel showed changed."""
     nb.metadata.pop("widgets", None)
+    patterns = None
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if WIDGET_VIEW in data and len(data) > 1:
                 del data[WIDGET_VIEW]
+                if "text/html" in data:
+                    patterns = patterns if patterns is not None else _sanitizers()
+                    page = "".join(data["text/html"])
+                    for regex, replace in patterns:  # "<PORT>" as text, not as a tag
+                        page = re.sub(regex, html.escape(replace, quote=False), page)
+                    data["text/html"] = page
 
 
-def run_one(path: Path, write: bool = True) -> Outcome:
-    """Execute one notebook; write it back if everything succeeded."""
+def run_one(path: Path, write: bool = True, *, run_skipped: bool = False,
+            extra_cells: tuple[str, ...] = ()) -> Outcome:
+    """Execute one notebook; write it back if everything succeeded.
+
+    ``run_skipped`` runs the ``NBVAL_SKIP`` cells too (like Run All); ``extra_cells`` are
+    appended to the notebook and run after it (checks of the state it leaves).  Either one
+    means the notebook is not written back."""
     started = time.perf_counter()
     nb = nbformat.read(path, as_version=4)
+    if run_skipped or extra_cells:
+        write = False
+        nb.cells.extend(nbformat.v4.new_code_cell(code) for code in extra_cells)
     client = _Client(
         nb,
         timeout=CELL_TIMEOUT,
@@ -168,6 +200,7 @@ def run_one(path: Path, write: bool = True) -> Outcome:
         store_widget_state=False,  # see the module docstring
         allow_errors=False,
     )
+    client.run_skipped = run_skipped
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
@@ -177,12 +210,12 @@ def run_one(path: Path, write: bool = True) -> Outcome:
     seconds = time.perf_counter() - started
     problems = _problems(nb)
     if problems:
-        return Outcome(path, seconds, "\n\n".join(problems))
+        return Outcome(path, seconds, "\n\n".join(problems), nb)
     _keep_widget_text_only(nb)
     if write:
         nbformat.validate(nb)
         nbformat.write(nb, path)
-    return Outcome(path, seconds)
+    return Outcome(path, seconds, notebook=nb)
 
 
 def main(argv: list[str] | None = None) -> int:
