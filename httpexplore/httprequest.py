@@ -281,7 +281,10 @@ class HTTPRequest:
         if self._sink is not None:
             self._sink.close()
         self._client.close()
+        # As in Godot, the sizes of the last response stay readable until the next request.
+        size, downloaded = self._body_len, self._downloaded
         self._reset()
+        self._body_len, self._downloaded = size, downloaded
         self._pending = None
         self._requesting = False
 
