@@ -30,7 +30,7 @@ HEADERS = ["User-Agent: Pirulo/1.0 (Godot)", "Accept: */*"]
 #: Waits inside the loops (the tutorial uses 500 ms; a shorter wait changes nothing but time).
 WAIT_MSEC = 2
 #: Per-case budget, so that a server that never answers cannot hang a run.
-BUDGET_MSEC = 15000
+BUDGET_MSEC = 4000
 #: The demo server's silence timeout for /malformed/silence (seconds).
 SILENCE = 1.0
 
@@ -113,6 +113,8 @@ class Observation:
     chunked: bool = False
     body_length: int = -1
     timed_out: bool = False
+    #: Only on our side: 1xx codes that came before the final response.
+    interim: list[int] = field(default_factory=list)
     #: Only on our side: the response's HTTP version and its raw bytes as received.
     http_version: str = ""
     received: bytes = b""
@@ -148,25 +150,10 @@ def demo_server() -> DemoServer:
 
 def run_engine(host: str, port: int, cases: Sequence[Case]) -> dict[str, Observation]:
     """Run ``tutorial_loop.gd`` in the real engine over ``cases`` (one engine process)."""
-    engine = godot_available()
-    if engine is None:
-        raise RuntimeError(f"{GODOT} is not installed")
-    with tempfile.TemporaryDirectory(prefix="hx-godot-") as tmp:
-        case_file, out = Path(tmp, "cases.json"), Path(tmp, "results.jsonl")
-        case_file.write_text(json.dumps({
-            "host": host, "port": port, "headers": HEADERS, "wait_msec": WAIT_MSEC,
-            "budget_msec": BUDGET_MSEC,
-            "cases": [{"id": c.id, "path": c.path} for c in cases]}), encoding="utf-8")
-        env = dict(os.environ, HOME=tmp)  # the engine writes its user data under $HOME
-        proc = subprocess.run(
-            [engine, "--no-window", "-s", str(HERE / "tutorial_loop.gd"), "--case-file",
-             str(case_file), "--out", str(out)], capture_output=True, text=True, env=env,
-            timeout=60 + len(cases) * BUDGET_MSEC / 1000, check=False)
-        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()
-                if line.strip()] if out.exists() else []
-    if proc.returncode != 0 or len(rows) != len(cases):
-        raise RuntimeError(f"the engine run failed (exit {proc.returncode}, {len(rows)} of "
-                           f"{len(cases)} results):\n{proc.stderr[-3000:]}")
+    rows = _engine("tutorial_loop.gd", {
+        "host": host, "port": port, "headers": HEADERS, "wait_msec": WAIT_MSEC,
+        "budget_msec": BUDGET_MSEC, "cases": [{"id": c.id, "path": c.path} for c in cases]},
+        len(cases), BUDGET_MSEC / 1000)
     return {row["id"]: Observation.from_engine(row) for row in rows}
 
 
@@ -215,6 +202,7 @@ def run_ours(host: str, port: int, case: Case) -> Observation:
             obs.chunked = http.is_response_chunked()
             obs.body_length = http.get_response_body_length()
             obs.http_version = http.get_response_http_version()
+            obs.interim = http.get_interim_responses()
             body = bytearray()
             while http.get_status() == Status.BODY:
                 http.poll()
@@ -234,3 +222,126 @@ def run_ours(host: str, port: int, case: Case) -> Observation:
     obs.received = bytes(received)
     http.close()
     return obs
+
+
+# -- HTTPRequest: Godot 3.2's node and ours ------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequestCase:
+    id: str
+    path: str
+    max_redirects: int = 8
+    body_size_limit: int = -1
+    download: bool = False
+    timeout: float = 0.0
+    use_threads: bool = False
+
+
+#: Features Godot 3.2's node has: redirects, body_size_limit, download_file, timeout, threads.
+REQUEST_CASES: tuple[RequestCase, ...] = (
+    RequestCase("get", "/headers"),
+    RequestCase("status-404", "/status/404"),
+    RequestCase("redirect-302", "/redirect/3"),
+    RequestCase("redirect-301", "/redirect-to?url=/headers&status=301"),
+    RequestCase("redirect-303", "/redirect/2?status=303"),
+    RequestCase("redirect-307", "/redirect/2?status=307"),
+    RequestCase("redirect-308", "/redirect/2?status=308"),
+    RequestCase("redirect-limit", "/redirect/3", max_redirects=2),
+    RequestCase("limit-length", "/bytes/5000", body_size_limit=1000),
+    RequestCase("limit-chunked", "/chunked?chunks=20&size=500", body_size_limit=1000),
+    RequestCase("limit-exact", "/bytes/1000", body_size_limit=1000),
+    RequestCase("download", "/bytes/300000", download=True),
+    RequestCase("download-chunked", "/chunked?chunks=10&size=1000", download=True),
+    RequestCase("download-threads", "/bytes/100000", download=True, use_threads=True),
+    # Godot 3.2's timeout is whole seconds (an int property: 0.5 would become 0).
+    RequestCase("timeout", "/delay/3", timeout=1.0),
+    RequestCase("malformed/truncated-body", "/malformed/truncated-body"),
+    RequestCase("malformed/conflicting-content-length",
+                "/malformed/conflicting-content-length"),
+    RequestCase("malformed/extra-response", "/malformed/extra-response"),
+)
+
+
+@dataclass
+class RequestObservation:
+    """What ``request_completed`` carried for one case (and the downloaded file)."""
+
+    case_id: str
+    result: str
+    code: int
+    headers: list[str]
+    body: bytes
+    file: bytes
+    #: Only on our side: redirects followed.
+    hops: int = 0
+
+    def outcome(self) -> str:
+        size = f"file {len(self.file)} B" if self.file else f"{len(self.body)} B"
+        return f"{self.result}, {self.code or 'no code'}, {size}"
+
+
+def _engine(script: str, config: dict[str, Any], count: int, budget: float) -> list[Any]:
+    engine = godot_available()
+    if engine is None:
+        raise RuntimeError(f"{GODOT} is not installed")
+    with tempfile.TemporaryDirectory(prefix="hx-godot-") as tmp:
+        case_file, out = Path(tmp, "cases.json"), Path(tmp, "results.jsonl")
+        config = dict(config, dir=tmp)
+        case_file.write_text(json.dumps(config), encoding="utf-8")
+        env = dict(os.environ, HOME=tmp)  # the engine writes its user data under $HOME
+        proc = subprocess.run(
+            [engine, "--no-window", "-s", str(HERE / script), "--case-file", str(case_file),
+             "--out", str(out)], capture_output=True, text=True, env=env,
+            timeout=60 + count * budget, check=False, cwd=tmp)
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()
+                if line.strip()] if out.exists() else []
+    if proc.returncode != 0 or len(rows) != count:
+        errors = "\n".join(line for line in proc.stderr.splitlines()
+                           if "locale" not in line and "translation.cpp" not in line)
+        raise RuntimeError(f"the engine run of {script} failed (exit {proc.returncode}, "
+                           f"{len(rows)} of {count} results):\n{errors[-3000:]}")
+    return rows
+
+
+def run_engine_requests(base: str, cases: Sequence[RequestCase]) -> dict[str, RequestObservation]:
+    """Run ``request_node.gd`` (Godot 3.2's HTTPRequest node) over ``cases``, one engine."""
+    rows = _engine("request_node.gd", {
+        "base": base, "headers": HEADERS,
+        "cases": [dict(id=c.id, path=c.path, max_redirects=c.max_redirects,
+                       body_size_limit=c.body_size_limit, download=c.download,
+                       timeout=c.timeout, use_threads=c.use_threads) for c in cases]},
+        len(cases), BUDGET_MSEC / 1000)
+    return {row["id"]: RequestObservation(
+        case_id=row["id"], result=row["result"] or f"request() returned {row['request_err']}",
+        code=int(row["code"]), headers=[str(h) for h in row["headers"]],
+        body=bytes.fromhex(row["body_hex"]), file=bytes.fromhex(row["file_hex"]))
+        for row in rows}
+
+
+def run_ours_request(base: str, case: RequestCase, directory: Path) -> RequestObservation:
+    """The same case with httpexplore's HTTPRequest (accept_gzip off: Godot 3.2 has none)."""
+    from httpexplore import HTTPRequest
+
+    node = HTTPRequest()
+    node.accept_gzip = False
+    node.max_redirects, node.body_size_limit = case.max_redirects, case.body_size_limit
+    node.timeout, node.use_threads = case.timeout, case.use_threads
+    path = directory / (case.id.replace("/", "_") + ".bin")
+    if case.download:
+        node.download_file = str(path)
+    got: list[tuple[Any, ...]] = []
+    node.request_completed.connect(lambda *args: got.append(args))
+    err = node.request(base + case.path, HEADERS)
+    if err != 0:
+        return RequestObservation(case.id, f"request() returned {int(err)}", 0, [], b"", b"")
+    deadline = time.monotonic() + BUDGET_MSEC / 1000
+    while not got and time.monotonic() < deadline:
+        node.process()
+        time.sleep(0.0005)
+    if not got:
+        node.cancel_request()
+        return RequestObservation(case.id, "no signal within the budget", 0, [], b"", b"")
+    result, code, headers, body = got[0]
+    return RequestObservation(case.id, result.name, code, list(headers), bytes(body),
+                              path.read_bytes() if case.download and path.exists() else b"",
+                              hops=len(node.visited) - 1)
