@@ -47,5 +47,6 @@ __all__ = [
     "ERR_BUSY", "ERR_CANT_CONNECT", "ERR_CANT_RESOLVE", "ERR_CONNECTION_ERROR",
     "ERR_INVALID_DATA", "ERR_INVALID_PARAMETER", "ERR_UNAVAILABLE", "ERR_UNCONFIGURED",
     "FAILED", "OK", "Completion", "CycleInfo", "Error", "EventInfo", "HTTPClient", "HTTPRequest",
-    "Method", "PollRecord", "ResponseCode", "Result", "Status", "TLSOptions", "Trace", "__version__",
+    "Method", "PollRecord", "ResponseCode", "Result", "Status", "TLSOptions", "Trace",
+    "__version__",
 ]

@@ -108,7 +108,6 @@ class HTTPRequest:
     RESULT_DOWNLOAD_FILE_WRITE_ERROR = Result.DOWNLOAD_FILE_WRITE_ERROR
     RESULT_REDIRECT_LIMIT_REACHED = Result.REDIRECT_LIMIT_REACHED
     RESULT_TIMEOUT = Result.TIMEOUT
-    Result = Result
 
     def __init__(self, *, client: HTTPClient | None = None) -> None:
         #: ``request_completed(result, response_code, headers, body)``.
@@ -498,7 +497,12 @@ class HTTPRequest:
     def __repr__(self) -> str:
         if not self._requesting or self._target is None:
             return "<HTTPRequest idle>"
-        return f"<HTTPRequest {self._method.name} {self._target.url} {self.get_http_client_status().name}>"
+        status = self.get_http_client_status().name
+        return f"<HTTPRequest {self._method.name} {self._target.url} {status}>"
+
+
+# The enum itself on the class too, as in GDScript: ``HTTPRequest.Result.TIMEOUT``.
+HTTPRequest.Result = Result  # type: ignore[attr-defined]
 
 
 def _header(headers: list[str], name: str) -> str:

@@ -158,7 +158,7 @@ def render(run: Run) -> str:
                     "`download_file`, `timeout`, `use_threads`. Compared: the result (by name), "
                     "the response code, the body and the downloaded file.", ""]
         same_here = sum(row.verdict == "same" for row in part)
-        out += [f"{same_here} of {len(part)} the same.", ""] + _table(part) + [""]
+        out += [f"{same_here} of {len(part)} the same.", "", *_table(part), ""]
     consumed = sum(not g for _, g, _ in run.header_reads)
     kept = sum(o for _, _, o in run.header_reads)
     out += ["## Reading the headers (divergence #7)", "",

@@ -123,7 +123,7 @@ def test_await_completed_drives_frames_from_asyncio(srv: DemoServer) -> None:
         assert request.request(srv.url + "/ChangeLog-5.php?delay=0.01") == OK
         return tuple(await request.completed(frame=0.001))
 
-    result, code, headers, body = asyncio.run(main())
+    result, code, _headers, body = asyncio.run(main())
     assert result is Result.SUCCESS and code == 200 and len(body) == 6238  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="no request in progress"):
         asyncio.run(request.completed())

@@ -107,7 +107,7 @@ def test_redirect_without_location_or_to_another_scheme_is_the_answer(srv: DemoS
 
 def test_inspect_shows_the_inner_client_with_every_hop(srv: DemoServer) -> None:
     pytest.importorskip("ipywidgets")
-    done, request = fetch(srv.url + "/redirect/2")
+    _, request = fetch(srv.url + "/redirect/2")
     inspector = request.inspect()
     assert inspector.client is request.client
     assert [c.target for c in inspector.trace.cycles] == ["/redirect/2", "/redirect/1",
