@@ -224,6 +224,13 @@ class HTTPRequest:
                     method: Method | int = Method.GET,
                     request_data_raw: bytes | bytearray = b"") -> Error:
         """Like :meth:`request`, with the body as bytes."""
+        # Wrong types are programming mistakes: raised here, never later from a frame.
+        if isinstance(custom_headers, (str, bytes)) or \
+                not all(isinstance(h, str) for h in custom_headers):
+            raise TypeError("custom_headers must be a list of str, like [\"Accept: */*\"]")
+        if not isinstance(request_data_raw, (bytes, bytearray)):
+            raise TypeError(f"request_data_raw must be bytes, not "
+                            f"{type(request_data_raw).__name__}")
         if self._requesting:
             self.error_message = "a request is already in progress (one at a time per node)"
             return Error.ERR_BUSY
@@ -239,7 +246,7 @@ class HTTPRequest:
         self._reset()
         self.error_message = ""
         self._target, self._method, self._body = target, method, bytes(request_data_raw)
-        headers = [str(h) for h in custom_headers]
+        headers = list(custom_headers)
         if self.accept_gzip and not any(h.strip().lower().startswith("accept-encoding")
                                         for h in headers):
             headers.append("Accept-Encoding: gzip, deflate")

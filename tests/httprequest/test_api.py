@@ -175,6 +175,20 @@ def test_busy_and_invalid_urls() -> None:
         request.cancel_request()
 
 
+def test_wrong_types_raise_at_once_and_bad_headers_fail_the_request(srv: DemoServer) -> None:
+    request = HTTPRequest()
+    with pytest.raises(TypeError):
+        request.request(srv.url, "Accept: */*")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        request.request_raw(srv.url, [], HTTPClient.METHOD_POST, "text")  # type: ignore[arg-type]
+    assert not request.is_requesting()
+    # A header without a colon is refused by the client when the request is sent, as in Godot:
+    # the request fails with RESULT_CONNECTION_ERROR and says why.
+    assert request.request(srv.url + "/headers", ["NoColon"]) == OK
+    done, _ = frames_until_done(request)
+    assert done.result is Result.CONNECTION_ERROR and "header" in request.error_message
+
+
 def test_cancel_emits_nothing_and_the_node_is_reusable_at_once(srv: DemoServer) -> None:
     request = HTTPRequest()
     got = Collector(request)
