@@ -160,7 +160,8 @@ API_DIFFERENCES: tuple[tuple[str, str], ...] = (
            "`request()`, so the tutorial loop sees the same statuses."),
     ("A3", "Status 9 is `STATUS_SSL_HANDSHAKE_ERROR` in Godot 3.2 and "
            "`STATUS_TLS_HANDSHAKE_ERROR` in Godot 4 (same value); `connect_to_host(host, port, "
-           "use_ssl, verify_host)` became `connect_to_host(host, port, tls_options)`."),
+           "use_ssl, verify_host)` became `connect_to_host(host, port, tls_options)` (rows "
+           "`tls-*`: `verify_host` true/false against `TLSOptions.client()`/`client_unsafe()`)."),
     ("A4", "`HTTPRequest.Result`: Godot 3.2 has no `RESULT_BODY_DECOMPRESS_FAILED`, so "
            "`REQUEST_FAILED` … `TIMEOUT` are 8 … 12 there and 9 … 13 in Godot 4; "
            "`RESULT_SSL_HANDSHAKE_ERROR` became `RESULT_TLS_HANDSHAKE_ERROR`. The tests compare "

@@ -94,11 +94,12 @@ def request_rows(godot: dict[str, godotkit.RequestObservation],
 def collect() -> Run:
     """Start a demo server, run the engine and httpexplore over every case, decide each row."""
     cases = godotkit.all_cases()
-    with godotkit.demo_server() as srv, tempfile.TemporaryDirectory() as tmp, \
-            concurrent.futures.ThreadPoolExecutor(2) as pool:
-        engine_loop = pool.submit(godotkit.run_engine, srv.host, srv.port, cases)
+    with godotkit.demo_server() as srv, godotkit.tls_demo_server() as tls_srv, \
+            tempfile.TemporaryDirectory() as tmp, concurrent.futures.ThreadPoolExecutor(2) as pool:
+        engine_loop = pool.submit(godotkit.run_engine, srv.host, srv.port, tls_srv.port, cases)
         engine_node = pool.submit(godotkit.run_engine_requests, srv.url, godotkit.REQUEST_CASES)
-        ours = {case.id: godotkit.run_ours(srv.host, srv.port, case) for case in cases}
+        ours = {case.id: godotkit.run_ours(srv.host, srv.port, tls_srv.port, case)
+                for case in cases}
         ours_node = {case.id: godotkit.run_ours_request(srv.url, case, Path(tmp))
                      for case in godotkit.REQUEST_CASES}
         godot, godot_node = engine_loop.result(), engine_node.result()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from httpexplore import HTTPClient, Status
+from httpexplore import HTTPClient, Status, TLSOptions
 from httpexplore.demo import MALFORMED, DemoServer
 from httpexplore.demo.routes import ROUTES
 
@@ -39,6 +39,9 @@ SILENCE = 1.0
 class Case:
     id: str
     path: str
+    #: "" (plain HTTP), or TLS to the demo server's HTTPS twin: "verify" (the system's CAs,
+    #: which do not know the demo CA) or "unsafe" (no verification).
+    tls: str = ""
 
 
 #: Every teaching endpoint of the demo server (at least one case per route; a test checks it),
@@ -73,6 +76,8 @@ TEACHING: tuple[Case, ...] = (
     Case("slow-head", "/slow-head?delay=0.2"),
     Case("delay", "/delay/0.2"),
     Case("malformed-index", "/malformed/"),
+    Case("tls-untrusted", "/status/200", tls="verify"),
+    Case("tls-unverified", "/status/200", tls="unsafe"),
 )
 
 
@@ -148,16 +153,22 @@ def demo_server() -> DemoServer:
     return DemoServer(silence_timeout=SILENCE)
 
 
-def run_engine(host: str, port: int, cases: Sequence[Case]) -> dict[str, Observation]:
+def tls_demo_server() -> DemoServer:
+    return DemoServer(tls=True)
+
+
+def run_engine(host: str, port: int, tls_port: int, cases: Sequence[Case]
+               ) -> dict[str, Observation]:
     """Run ``tutorial_loop.gd`` in the real engine over ``cases`` (one engine process)."""
     rows = _engine("tutorial_loop.gd", {
-        "host": host, "port": port, "headers": HEADERS, "wait_msec": WAIT_MSEC,
-        "budget_msec": BUDGET_MSEC, "cases": [{"id": c.id, "path": c.path} for c in cases]},
+        "host": host, "port": port, "tls_port": tls_port, "headers": HEADERS,
+        "wait_msec": WAIT_MSEC, "budget_msec": BUDGET_MSEC,
+        "cases": [{"id": c.id, "path": c.path, "tls": c.tls} for c in cases]},
         len(cases), BUDGET_MSEC / 1000)
     return {row["id"]: Observation.from_engine(row) for row in rows}
 
 
-def run_ours(host: str, port: int, case: Case) -> Observation:
+def run_ours(host: str, port: int, tls_port: int, case: Case) -> Observation:
     """The same tutorial loop, with httpexplore's HTTPClient."""
     http = HTTPClient()
     statuses: list[int] = []
@@ -175,7 +186,11 @@ def run_ours(host: str, port: int, case: Case) -> Observation:
     deadline = time.monotonic() + BUDGET_MSEC / 1000
     wait = WAIT_MSEC / 1000
     obs = Observation(id=case.id, path=case.path, code=0, body=b"", statuses=statuses, final=0)
-    http.connect_to_host(host, port)
+    if case.tls:
+        tls = TLSOptions.client() if case.tls == "verify" else TLSOptions.client_unsafe()
+        http.connect_to_host(host, tls_port, tls)
+    else:
+        http.connect_to_host(host, port)
     note()
     while http.get_status() in (Status.CONNECTING, Status.RESOLVING):
         http.poll()

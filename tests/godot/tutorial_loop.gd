@@ -1,8 +1,10 @@
 # The seed tutorial's HTTPClient loop (Godot 3 syntax), run by the real engine over a list of
 # endpoints.  Started by godotkit.py as:
 #     godot3-server -s tutorial_loop.gd --case-file CASES.json --out RESULTS.jsonl
-# CASES.json: {"host": ..., "port": ..., "headers": [...], "wait_msec": n, "budget_msec": n,
-#              "cases": [{"id": ..., "path": ...}, ...]}
+# CASES.json: {"host": ..., "port": ..., "tls_port": ..., "headers": [...], "wait_msec": n,
+#              "budget_msec": n, "cases": [{"id": ..., "path": ..., "tls": ""}, ...]}
+# A case with "tls" = "verify" or "unsafe" connects to tls_port with TLS, verifying the
+# certificate or not (Godot 3's connect_to_host(host, port, use_ssl, verify_host)).
 # One JSON line per case goes to RESULTS.jsonl.  The loop is the tutorial's (connect, poll while
 # RESOLVING/CONNECTING, request, poll while REQUESTING, has_response, headers as a dictionary,
 # chunked or length, poll + read_response_body_chunk while BODY); only the waits are shorter
@@ -28,7 +30,11 @@ func run_case(config, case):
                "timed_out": false}
     var deadline = OS.get_ticks_msec() + int(config["budget_msec"])
     var wait = int(config["wait_msec"])
-    var err = http.connect_to_host(config["host"], int(config["port"]))
+    var err = 0
+    if case["tls"] == "":
+        err = http.connect_to_host(config["host"], int(config["port"]))
+    else:
+        err = http.connect_to_host(config["host"], int(config["tls_port"]), true, case["tls"] == "verify")
     out["connect_err"] = err
     note()
     while http.get_status() == HTTPClient.STATUS_CONNECTING or http.get_status() == HTTPClient.STATUS_RESOLVING:

@@ -264,3 +264,16 @@ def test_download_chunk_size_goes_to_the_client_only_between_requests(srv: DemoS
     request.download_chunk_size = 8192
     assert request.client.read_chunk_size == 4096
     request.cancel_request()
+
+
+def test_http_proxy_gets_the_absolute_form_target() -> None:
+    from clientkit import serving
+
+    with serving(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") as proxy:
+        request = HTTPRequest()
+        request.set_http_proxy("127.0.0.1", proxy.port)
+        # The name is never looked up: the connection goes to the proxy.
+        assert request.request("http://origin.invalid/path?q=1") == OK
+        done, _ = frames_until_done(request)
+    assert done.result is Result.SUCCESS and done.body == b"ok"
+    assert proxy.requests[0].startswith(b"GET http://origin.invalid:80/path?q=1 HTTP/1.1\r\n")
