@@ -169,9 +169,9 @@ API_DIFFERENCES: tuple[tuple[str, str], ...] = (
     ("A5", "`HTTPRequest.request(url, headers, ssl_validate_domain, method, data)` in Godot "
            "3.2, `request(url, headers, method, data)` plus `set_tls_options()` in Godot 4; "
            "Godot 3.2 has no `accept_gzip` (the tests turn it off on our side)."),
+    ("A6", "GDScript: `PoolByteArray`/`yield` in Godot 3, `PackedByteArray`/`await` in Godot 4."),
     ("A7", "`HTTPRequest.timeout` is whole seconds (an `int`) in Godot 3.2 and a `float` in "
            "Godot 4: in 3.2, `timeout = 0.5` is read back as 0, no timeout."),
-    ("A6", "GDScript: `PoolByteArray`/`yield` in Godot 3, `PackedByteArray`/`await` in Godot 4."),
 )
 
 
@@ -184,8 +184,9 @@ def _more_redirects(g: Any, o: Any) -> bool:
 
 
 def _request_cut_short(g: Any, o: Any) -> bool:
-    """A Content-Length body cut short: Godot's node reports a failure other than a connection
-    error, or success; httpexplore reports RESULT_CONNECTION_ERROR with no body."""
+    """A Content-Length body cut short: Godot's client ends DISCONNECTED, which its node reports
+    as RESULT_CANT_CONNECT (or success, for a body read until the close); httpexplore reports
+    RESULT_CONNECTION_ERROR with no body."""
     return (o.result == "CONNECTION_ERROR" and o.body == b"" and g.result != o.result
             and "truncated" in o.case_id)
 
