@@ -418,6 +418,10 @@ class HTTPRequest:
         if problem is not None:
             self.error_message = self._sink.message
             return self._done(Result[problem], keep_message=True)
+        failed = _FAILED_STATUS.get(client.get_status())
+        if failed is not None:
+            # The client refused what came with the body (or after it): never a success.
+            return self._fail(failed, client.error_message)
         if self._body_len >= 0 and self._downloaded == self._body_len:
             return self._done(Result.SUCCESS)
         if self._body_len < 0 and client.get_status() is Status.DISCONNECTED:

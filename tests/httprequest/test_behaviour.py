@@ -265,6 +265,25 @@ def _client_refuses(url: str) -> bool:
         or done.result is not Result.SUCCESS
 
 
+class _RefusesWhatFollowsTheBody(HTTPClient):
+    """A client that turns CONNECTION_ERROR on the read that completes the body, as a client
+    does when bytes it cannot accept arrive with the last ones."""
+
+    def read_response_body_chunk(self) -> bytes:
+        chunk = super().read_response_body_chunk()
+        if chunk and self.get_status() is not Status.BODY:
+            self._broken("unsolicited bytes after the response")
+        return chunk
+
+
+def test_a_client_error_on_the_last_read_is_not_success(srv: DemoServer) -> None:
+    request = HTTPRequest(client=_RefusesWhatFollowsTheBody())
+    assert request.request(srv.url + "/bytes/100") == OK
+    done, _ = frames_until_done(request)
+    assert done == (Result.CONNECTION_ERROR, 0, [], b"")
+    assert request.error_message == "unsolicited bytes after the response"
+
+
 @pytest.mark.parametrize("name", list(MALFORMED))
 def test_malformed_responses_are_never_success(srv: DemoServer, name: str) -> None:
     client = HTTPClient(record=False)
