@@ -260,9 +260,12 @@ class HTTPRequest:
             return Error.ERR_CANT_CONNECT
         if self._use_threads:
             self._quit.clear()
-            self._thread = threading.Thread(target=self._thread_main, daemon=True,
-                                            name="HTTPRequest")
-            self._thread.start()
+            thread = threading.Thread(target=self._thread_main, daemon=True, name="HTTPRequest")
+            try:
+                thread.start()
+                self._thread = thread
+            except RuntimeError:
+                pass  # no threads here (e.g. in a browser): the frames do the work instead
         return Error.OK
 
     def _connect(self) -> Error:

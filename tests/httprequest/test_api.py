@@ -151,6 +151,19 @@ def test_use_threads_polls_in_a_thread_and_emits_on_the_callers(srv: DemoServer)
     assert request.use_threads is False
 
 
+def test_use_threads_without_threads_falls_back_to_frames(
+        srv: DemoServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_threads(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_threads)
+    request = HTTPRequest()
+    request.use_threads = True
+    assert request.request(srv.url + "/bytes/1000") == OK
+    done, _ = frames_until_done(request)
+    assert done.result is Result.SUCCESS and len(done.body) == 1000
+
+
 def test_use_threads_cannot_change_during_a_request(srv: DemoServer) -> None:
     request = HTTPRequest()
     assert request.request(srv.url + "/delay/0.3") == OK
