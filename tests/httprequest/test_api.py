@@ -7,6 +7,7 @@ import asyncio
 import json
 import socket
 import threading
+import types
 
 import pytest
 from requestkit import Collector, fetch, frames_until_done
@@ -21,6 +22,7 @@ from httpexplore import (
     Result,
     Status,
 )
+from httpexplore import httprequest
 from httpexplore.demo import DemoServer
 
 
@@ -153,10 +155,13 @@ def test_use_threads_polls_in_a_thread_and_emits_on_the_callers(srv: DemoServer)
 
 def test_use_threads_without_threads_falls_back_to_frames(
         srv: DemoServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_threads(self: threading.Thread) -> None:
-        raise RuntimeError("can't start new thread")
+    class NoThread(threading.Thread):
+        def start(self) -> None:
+            raise RuntimeError("can't start new thread")
 
-    monkeypatch.setattr(threading.Thread, "start", no_threads)
+    # Only the node's threads fail (the demo server still needs its own).
+    monkeypatch.setattr(httprequest, "threading",
+                        types.SimpleNamespace(Thread=NoThread, Event=threading.Event))
     request = HTTPRequest()
     request.use_threads = True
     assert request.request(srv.url + "/bytes/1000") == OK
