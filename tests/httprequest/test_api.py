@@ -21,8 +21,8 @@ from httpexplore import (
     HTTPRequest,
     Result,
     Status,
+    httprequest,
 )
-from httpexplore import httprequest
 from httpexplore.demo import DemoServer
 
 
