@@ -295,3 +295,25 @@ def test_http_proxy_gets_the_absolute_form_target() -> None:
         done, _ = frames_until_done(request)
     assert done.result is Result.SUCCESS and done.body == b"ok"
     assert proxy.requests[0].startswith(b"GET http://origin.invalid:80/path?q=1 HTTP/1.1\r\n")
+
+
+def test_a_callable_may_disconnect_itself_while_the_signal_is_emitted() -> None:
+    from httpexplore.signals import Signal
+
+    signal = Signal("done", "value")
+    calls: list[tuple[str, int]] = []
+
+    def once(value: int) -> None:
+        calls.append(("once", value))
+        signal.disconnect(once)
+
+    def always(value: int) -> None:
+        calls.append(("always", value))
+
+    signal.connect(once)
+    signal.connect(always)
+    signal.emit(1)
+    signal.emit(2)
+    assert calls == [("once", 1), ("always", 1), ("always", 2)]
+    assert signal.get_connections() == [always]
+    assert repr(signal) == "<Signal done(value): 1 connected>"
