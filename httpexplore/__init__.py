@@ -10,6 +10,7 @@ from typing import Any
 
 from .client import HTTPClient, __version__
 from .errors import Error
+from .httprequest import Completion, HTTPRequest, Result
 from .records import CycleInfo, EventInfo, PollRecord
 from .status import Method, ResponseCode, Status
 from .tls import TLSOptions
@@ -45,6 +46,7 @@ ERR_BUSY = Error.ERR_BUSY
 __all__ = [
     "ERR_BUSY", "ERR_CANT_CONNECT", "ERR_CANT_RESOLVE", "ERR_CONNECTION_ERROR",
     "ERR_INVALID_DATA", "ERR_INVALID_PARAMETER", "ERR_UNAVAILABLE", "ERR_UNCONFIGURED",
-    "FAILED", "OK", "CycleInfo", "Error", "EventInfo", "HTTPClient", "Method", "PollRecord",
-    "ResponseCode", "Status", "TLSOptions", "Trace", "__version__",
+    "FAILED", "OK", "Completion", "CycleInfo", "Error", "EventInfo", "HTTPClient", "HTTPRequest",
+    "Method", "PollRecord", "ResponseCode", "Result", "Status", "TLSOptions", "Trace",
+    "__version__",
 ]
