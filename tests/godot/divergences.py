@@ -73,9 +73,10 @@ def _cut_short(g: Any, o: Any) -> bool:
 
 
 def _closed_after(g: Any, o: Any) -> bool:
-    """Same response; Godot stays CONNECTED, httpexplore closes after Connection: close or
-    HTTP/1.0."""
-    closing = o.http_version == "1.0" or "close" in _header(o, "connection").lower()
+    """Same response; Godot stays CONNECTED, httpexplore closes after Connection: close,
+    HTTP/1.0, or a server close already seen when the body ends."""
+    closing = (o.http_version == "1.0" or "close" in _header(o, "connection").lower()
+               or o.peer_closed)
     return _same_response(g, o) and g.final == _CONNECTED and o.final == _DISCONNECTED and closing
 
 

@@ -123,6 +123,8 @@ class Observation:
     #: Only on our side: the response's HTTP version and its raw bytes as received.
     http_version: str = ""
     received: bytes = b""
+    #: Only on our side: the server's close was seen (a PeerClosed/ConnectionClosed event).
+    peer_closed: bool = False
 
     @classmethod
     def from_engine(cls, row: dict[str, Any]) -> Observation:
@@ -179,8 +181,12 @@ def run_ours(host: str, port: int, tls_port: int, case: Case) -> Observation:
         if not statuses or statuses[-1] != status:
             statuses.append(status)
 
+    closed: list[bool] = []
+
     def on_poll(record: Any) -> None:
         received.extend(record.received)
+        if any(e.kind in ("PeerClosed", "ConnectionClosed") for e in record.events):
+            closed.append(True)
 
     http.on_poll(on_poll)
     deadline = time.monotonic() + BUDGET_MSEC / 1000
@@ -235,6 +241,7 @@ def run_ours(host: str, port: int, tls_port: int, case: Case) -> Observation:
     obs.final = int(http.get_status())
     http.off_poll(on_poll)
     obs.received = bytes(received)
+    obs.peer_closed = bool(closed)
     http.close()
     return obs
 

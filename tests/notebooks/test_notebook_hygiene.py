@@ -27,7 +27,9 @@ EXPECTED = [
     "06-tls.ipynb",
     "07-async-polling.ipynb",
     "08-timings-and-har.ipynb",
+    "09-httprequest.ipynb",
     "fr/01-tutoriel.ipynb",
+    "fr/09-httprequest.ipynb",
 ]
 ALL = sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
