@@ -27,7 +27,6 @@ Where this differs from Godot (redirect rules, body checks) is listed in ``docs/
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import threading
 import time
@@ -330,6 +329,10 @@ class HTTPRequest:
         progress (awaiting would never end)."""
         if not self._requesting:
             raise RuntimeError("no request in progress: call request() first")
+        # Imported here: asyncio imports ssl, and `import httpexplore` must not (Pyodide has no
+        # ssl, and plain HTTP needs none).
+        import asyncio
+
         got: list[Completion] = []
 
         def grab(*args: Any) -> None:

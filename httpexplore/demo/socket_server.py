@@ -173,6 +173,9 @@ class SocketBackend:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._live: dict[socket.socket, threading.Thread] = {}
+        # Every connection thread that may still run: a thread leaves ``_live`` just before it
+        # returns, and stop() must join it all the same (no thread may outlive stop()).
+        self._threads: set[threading.Thread] = set()
         self._listener = _listen(host, port, max_connections)
         self.port: int = self._listener.getsockname()[1]
         self._wake = socket.socketpair()
@@ -196,13 +199,15 @@ class SocketBackend:
                 self._wake[1].send(b"x")
             self._accept_thread.join()
         with self._lock:
-            threads = list(self._live.values())
+            threads = list(self._threads)
             for sock in self._live:
                 with contextlib.suppress(OSError):
                     # socket.socket.shutdown, not SSLSocket.shutdown: no TLS I/O from this
                     # thread, just wake the owner thread, which closes the socket itself.
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)
         for thread in threads:
+            if thread.ident is None:  # never started (start() failed): nothing to join
+                continue
             thread.join(timeout=10)
             if thread.is_alive():
                 log.warning("demo server: connection thread %s did not stop", thread.name)
@@ -250,6 +255,8 @@ class SocketBackend:
                 thread = threading.Thread(target=self._serve, args=(sock,),
                                           name="httpexplore-demo-conn", daemon=True)
                 self._live[sock] = thread
+                self._threads = {t for t in self._threads if t.is_alive()}
+                self._threads.add(thread)
         if busy:
             self._refuse(sock)
             return

@@ -101,8 +101,11 @@ def test_redirect_without_location_or_to_another_scheme_is_the_answer(srv: DemoS
     with serving(b"HTTP/1.1 302 Found\r\nContent-Length: 2\r\n\r\nno") as raw:
         done, _ = fetch(f"http://127.0.0.1:{raw.port}/")
     assert (done.result, done.response_code, done.body) == (Result.SUCCESS, 302, b"no")
-    done, _ = fetch(f"{srv.url}/redirect-to?url=" + quote("ftp://example.org/x", safe=""))
-    assert done.result is Result.SUCCESS and done.response_code == 302
+    # (The demo server's /redirect-to refuses other schemes, so a raw server sends this one.)
+    with serving(b"HTTP/1.1 302 Found\r\nLocation: ftp://example.org/x\r\n"
+                 b"Content-Length: 3\r\n\r\nftp") as raw:
+        done, _ = fetch(f"http://127.0.0.1:{raw.port}/")
+    assert (done.result, done.response_code, done.body) == (Result.SUCCESS, 302, b"ftp")
 
 
 def test_inspect_shows_the_inner_client_with_every_hop(srv: DemoServer) -> None:
