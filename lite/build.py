@@ -1,4 +1,4 @@
-"""Build the JupyterLite site into ``_lite/site`` (run by ``make lite`` with ``.lite-venv``'s Python).
+"""Build the JupyterLite site into ``_lite/site`` (``make lite`` runs it with ``.lite-venv``).
 
 Everything comes from the registries available to the project: the Pyodide core from the npm
 ``pyodide`` package (the same pinned core tests/pyodide runs), every Python package the kernel

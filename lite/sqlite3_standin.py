@@ -13,7 +13,7 @@ sqlite_version_info = (0, 0, 0)
 _MESSAGE = "sqlite3 is not available in this JupyterLite site (no Pyodide sqlite3 package)"
 
 
-class Warning(Exception):  # noqa: A001 - the DB-API name
+class Warning(Exception):  # the DB-API's name
     pass
 
 

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -53,10 +54,11 @@ _CONTENTS_PROBE = re.compile(r"^/api/contents/(.+/)?all\.json$")
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".mjs": "text/javascript",
-                      ".js": "text/javascript", ".json": "application/json"}
-    missing: list[str]
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
+        ".json": "application/json"}
+    missing: ClassVar[list[str]]
 
     def send_error(self, code: int, message: str | None = None,
                    explain: str | None = None) -> None:
@@ -68,7 +70,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.missing.append(self.path)
         super().send_error(code, message, explain)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
