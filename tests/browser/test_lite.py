@@ -239,7 +239,8 @@ def test_inspector_tour_in_jupyterlite(lite_page, site, artifacts: Path) -> None
 
 # 06-tls and 08-timings-and-har need a TLS demo server, which the browser cannot have (no ssl
 # module; the in-memory server refuses tls=True): they are not expected to run here.
-@pytest.mark.parametrize("notebook", ["03-chunked-encoding.ipynb", "04-keep-alive.ipynb",
+@pytest.mark.parametrize("notebook", ["02-inspector-tour.ipynb",
+                                      "03-chunked-encoding.ipynb", "04-keep-alive.ipynb",
                                       "05-when-things-go-wrong.ipynb", "07-async-polling.ipynb",
                                       "fr/01-tutoriel.ipynb"])
 def test_topic_notebook_runs_in_jupyterlite(lite_page, site, notebook: str) -> None:
