@@ -119,6 +119,9 @@ def _free_port(host: str) -> int:
             sock.close()
             raise
         port = int(sock.getsockname()[1])
+        if port == 0:  # Emscripten's emulated sockets "bind" without choosing a port
+            sock.close()
+            raise OSError("the system chose no port")
         _reserved[_key(host, port)] = sock
         return port
     except Exception:  # no usable sockets here (Pyodide, or a sandbox): count instead

@@ -178,7 +178,14 @@ class SocketTransport:
             self._phase = Phase.CONNECTING
             self._connect_next()
             return self._phase
-        self._future = _resolver().submit(self._lookup, host, port)
+        try:
+            self._future = _resolver().submit(self._lookup, host, port)
+        except RuntimeError:  # no threads here (Pyodide): look the name up now, blocking
+            self._future = concurrent.futures.Future()
+            try:
+                self._future.set_result(self._lookup(host, port))
+            except OSError as exc:
+                self._future.set_exception(exc)
         self._phase = Phase.RESOLVING
         return self._phase
 

@@ -96,3 +96,30 @@ def test_seed_tutorial_in_real_pyodide(node: str, pyodide_core: Path,
                                       "BODY", "CONNECTED"]
     # Paced in memory too: the page arrives over several reads when polled quickly.
     assert isinstance(in_pyodide["reads"], int) and in_pyodide["reads"] > 1
+
+
+def test_inspector_paths_in_real_pyodide(node: str, pyodide_core: Path,
+                                         wheels: list[Path]) -> None:
+    """The inspector's views, state diagram and auto_poll, the trace's snapshot, text dump,
+    HAR and save/load: the same results in Pyodide as in CPython (views byte for byte)."""
+    script = str(HERE / "inspector_paths.py")
+    in_pyodide = summary([node, str(HERE / "run_in_pyodide.mjs"), str(pyodide_core), script,
+                          *map(str, wheels)])
+    on_cpython = summary([sys.executable, script])
+    assert (in_pyodide["platform"], in_pyodide["web"]) == ("emscripten", True)
+    assert (on_cpython["web"], in_pyodide["in_memory"], on_cpython["in_memory"]) == \
+        (False, True, False)
+    for key in ("path", "views", "view_count", "final_snapshot", "diagram", "trace_snapshot",
+                "loaded_snapshot_same", "text_lines", "har", "har_file_entries", "body_preview",
+                "auto_code", "auto_body", "auto_status", "auto_steps_over_one",
+                "port_in_range"):
+        assert in_pyodide[key] == on_cpython[key], key
+    assert in_pyodide["loaded_snapshot_same"] is True and in_pyodide["har_file_entries"] == 1
+    assert in_pyodide["body_preview"] == "hello world\n"
+    assert in_pyodide["har"][2:] == [200, 12, "hello world\n"]  # type: ignore[index]
+    # auto_poll ran on Pyodide's JavaScript event loop, paced by the in-memory server.
+    assert (in_pyodide["auto_code"], in_pyodide["auto_status"]) == (200, "CONNECTED")
+    assert len(in_pyodide["auto_body"]) == 20  # type: ignore[arg-type]  # /drip?bytes=20
+    assert in_pyodide["auto_steps_over_one"] is True
+    # The in-memory server got a real port number (Emscripten's bind picks none).
+    assert in_pyodide["port_in_range"] is True
