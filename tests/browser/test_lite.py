@@ -242,7 +242,7 @@ def test_inspector_tour_in_jupyterlite(lite_page, site, artifacts: Path) -> None
 @pytest.mark.parametrize("notebook", ["02-inspector-tour.ipynb",
                                       "03-chunked-encoding.ipynb", "04-keep-alive.ipynb",
                                       "05-when-things-go-wrong.ipynb", "07-async-polling.ipynb",
-                                      "fr/01-tutoriel.ipynb"])
+                                      "09-httprequest.ipynb", "fr/01-tutoriel.ipynb"])
 def test_topic_notebook_runs_in_jupyterlite(lite_page, site, notebook: str) -> None:
     _open(lite_page, site[0], notebook)
     _run_all(lite_page, notebook)
