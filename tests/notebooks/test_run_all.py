@@ -106,7 +106,8 @@ def test_online_cell_still_works_when_the_site_answers() -> None:
     with DemoServer() as srv:
         env = dict(os.environ, HTTPEXPLORE_ONLINE_URL=srv.url)
         out = subprocess.run(
-            [sys.executable, "-c", "import time\nfrom httpexplore import HTTPClient\n" + source],
+            [sys.executable, "-c", "import time\nfrom httpexplore import HTTPClient\n"
+             "from httpexplore.godot_os import OS\n" + source],
             env=env, capture_output=True, text=True, timeout=120, check=True).stdout
     assert "Offline?" not in out
     assert "code:  200" in out and "Response is Chunked!" in out
