@@ -921,7 +921,7 @@ class HTTPClient:
         c.body_complete = True
         if not c.keep_alive:
             c.closing = True
-        self._event("EndOfMessage", trailers=[])
+        self._event("EndOfMessage", trailers=[], synthesised=True)  # not h11's: counted
 
     def _fill_blocking(self, want: int) -> None:
         """Blocking mode: read until ``want`` body bytes are buffered or the body ends."""

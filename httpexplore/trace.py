@@ -469,7 +469,7 @@ class Trace:
         the later Data events become one, at the place of the first of them."""
         out: list[EventInfo] = []
         kept = length = merged = 0
-        last_end = False
+        last_end = synthesised = False
         slot = -1
         for event in events:
             if event.kind != "Data":
@@ -484,10 +484,14 @@ class Trace:
                 merged += 1
                 length += int(event.detail.get("length", 0))
                 last_end = bool(event.detail.get("chunk_end", False))
+                synthesised = synthesised or bool(event.detail.get("synthesised", False))
         if slot < 0:
             return events
-        out[slot] = EventInfo("Data", {"length": length, "chunk_start": False,
-                                       "chunk_end": last_end, "merged": merged})
+        detail = {"length": length, "chunk_start": False, "chunk_end": last_end,
+                  "merged": merged}
+        if synthesised:  # (some of them were the engine's, not h11's)
+            detail["synthesised"] = True
+        out[slot] = EventInfo("Data", detail)
         self._merged_events += merged - 1
         return tuple(out)
 

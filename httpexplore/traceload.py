@@ -142,9 +142,15 @@ def _detail(kind: str, detail: dict[str, Any], where: str) -> dict[str, Any]:
             "chunk_end": _bool(detail.get("chunk_end", False), f"{where}.chunk_end")}
         if "merged" in detail:  # the recorder's merged Data events (trace.MAX_DATA_EVENTS)
             out["merged"] = _int(detail["merged"], f"{where}.merged", 1)
+        if detail.get("synthesised"):  # made by the engine, not by h11 (records.EventInfo)
+            out["synthesised"] = _bool(detail["synthesised"], f"{where}.synthesised")
         return out
     if kind == "EndOfMessage":
-        return {"trailers": _pairs(detail.get("trailers", []), f"{where}.trailers")}
+        end: dict[str, Any] = {"trailers": _pairs(detail.get("trailers", []),
+                                                  f"{where}.trailers")}
+        if detail.get("synthesised"):
+            end["synthesised"] = _bool(detail["synthesised"], f"{where}.synthesised")
+        return end
     if kind in ("Error", "FramingConflict"):
         return {"message": _str(detail.get("message", ""), f"{where}.message")}
     if kind == "Resolved":
