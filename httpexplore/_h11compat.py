@@ -34,11 +34,12 @@ __all__ = ["WRITTEN_FOR", "ChunkedReader", "buffered", "chunk_left", "chunked_re
            "complaint", "crlf_pending", "end_chunk", "h11_release", "reading_trailer",
            "set_chunk_left", "unparsed"]
 
+H11_VERSION: str = h11.__version__  # type: ignore[attr-defined]
 #: h11 releases (major, minor) whose internals and error texts this module was written for.
 WRITTEN_FOR: tuple[tuple[int, int], ...] = ((0, 16),)
 
 
-def h11_release(version: str = h11.__version__) -> tuple[int, int]:
+def h11_release(version: str = H11_VERSION) -> tuple[int, int]:
     """``"0.16.0"`` → ``(0, 16)``."""
     major, minor = version.split(".")[:2]
     return int(major), int(re.match(r"\d+", minor).group(0))  # type: ignore[union-attr]
@@ -54,7 +55,7 @@ def _check_internals() -> None:
                 if not hasattr(reader, name)]
     if missing:
         raise ImportError(f"httpexplore was written for h11 {WRITTEN_FOR}; h11 "
-                          f"{h11.__version__} lacks {', '.join(missing)}")
+                          f"{H11_VERSION} lacks {', '.join(missing)}")
 
 
 _check_internals()
@@ -82,7 +83,8 @@ def chunked_reader(parser: h11.Connection) -> ChunkedReader | None:
 
 def chunk_left(reader: ChunkedReader) -> int:
     """Payload bytes left in the current chunk (0 between chunks)."""
-    return reader._bytes_in_chunk  # type: ignore[no-any-return]
+    left: int = reader._bytes_in_chunk
+    return left
 
 
 def set_chunk_left(reader: ChunkedReader, left: int) -> None:

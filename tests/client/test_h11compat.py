@@ -25,7 +25,7 @@ PRIVATE = ("_readers", "_receive_buffer", "_reader", "_bytes_in_chunk", "_bytes_
 
 def test_installed_h11_is_a_release_the_compat_module_was_written_for() -> None:
     assert compat.h11_release() in compat.WRITTEN_FOR, (
-        f"h11 {h11.__version__} is not in _h11compat.WRITTEN_FOR {compat.WRITTEN_FOR}: read "
+        f"h11 {compat.H11_VERSION} is not in _h11compat.WRITTEN_FOR {compat.WRITTEN_FOR}: read "
         "its _readers.ChunkedReader and its RemoteProtocolError texts, then add it")
 
 
