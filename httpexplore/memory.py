@@ -150,6 +150,9 @@ class MemoryTransport:
             target = min(t for t in (wake, deadline) if t is not None)
             time.sleep(min(max(target - now, 0.0), 0.05))
 
+    def fileno(self) -> int | None:
+        return None  # no socket: readiness comes from the in-memory server (see wait)
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True

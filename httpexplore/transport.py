@@ -89,6 +89,10 @@ class Transport(Protocol):
     def close(self) -> None:
         """Release the stream.  Idempotent."""
 
+    def fileno(self) -> int | None:
+        """The file descriptor that becomes readable when bytes arrive (for an event loop's
+        ``add_reader``), or None where there is none (in memory, scripted, not connected)."""
+
 
 def ip_literal(host: str) -> str | None:
     """Return ``host`` as a bare IP address if it is an IPv4/IPv6 literal (brackets allowed)."""
@@ -363,6 +367,16 @@ class SocketTransport:
             return True
         return False
 
+    def fileno(self) -> int | None:
+        sock = self._sock
+        if sock is None:
+            return None
+        try:
+            fd = sock.fileno()
+        except OSError:
+            return None
+        return fd if fd >= 0 else None
+
     def close(self) -> None:
         if self._future is not None:
             self._future.cancel()
@@ -527,6 +541,9 @@ class ScriptedTransport:
         if read and self.incoming and self.incoming[0] is WOULD_BLOCK:
             self.incoming.popleft()
         return True
+
+    def fileno(self) -> int | None:
+        return None  # a script has no file descriptor
 
     def close(self) -> None:
         self.closed = True
