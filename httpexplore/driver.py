@@ -19,14 +19,10 @@ what the bytes mean; the connector brings a connection up; the :class:`~httpexpl
 records each step.  Every time comes from ``clock`` (``time.monotonic`` unless the client was
 given another), read once per step where possible and passed down.
 
-Response-queue poisoning (RFC 9112 §9.3.2): the driver looks, without blocking, behind every
-complete response (:meth:`Driver._look_behind`) and before writing a request on a reused
-connection (:meth:`Driver._probe_reused`).  Bytes found there answer no request: they are
-recorded, the connection is closed and the status becomes CONNECTION_ERROR (docs/limits.md).
-
-The body's hot path (``poll`` → ``_poll_body`` → ``_read_body_once`` → ``_recv``, and
-``read_response_body_chunk`` → ``Cycle.take``) stays in few, flat calls: it runs once per
-64 KiB of a download.
+Response-queue poisoning (RFC 9112 §9.3.2, docs/limits.md): :meth:`Driver._look_behind` and
+:meth:`Driver._probe_reused` look, without blocking, behind every complete response and before
+a request is written on a reused connection.  The body's hot path (``poll`` → ``_poll_body``
+→ ``read_body_once`` → ``_recv``; ``read_chunk`` → ``Cycle.take``) stays in few, flat calls.
 """
 
 from __future__ import annotations
@@ -50,9 +46,8 @@ from .errors import (
     request_timeout_message,
     unsolicited_message,
 )
-from .hosts import absolute_parts, strip_fragment
 from .records import CycleInfo
-from .request import authority, split_header
+from .request import authority, request_fields, request_target
 from .status import Input, Method, Status, next_status
 from .tls import TLSOptions
 from .transport import Phase, Transport
@@ -160,32 +155,13 @@ class Driver:
                 body: bytes, started: float, before: Status) -> Error:
         """``request``/``request_raw`` with arguments that passed ``request_problem``."""
         name = Method(method).name
-        fields = [split_header(h) for h in headers]
         proxy_kind = self.connector.proxy_kind
-        has_proxy_auth = any(n.lower() == "proxy-authorization" for n, _v in fields)
-        if has_proxy_auth and proxy_kind != "http":
-            # Through a CONNECT tunnel (or with no proxy) the request goes to the origin
-            # server, which must never see proxy credentials.
+        fields = request_fields(headers, proxy_kind, self.http_proxy_auth)
+        if isinstance(fields, str):
             return self.finish_call(op, started, before, self.caller_mistake(
-                Error.ERR_INVALID_PARAMETER, "Proxy-Authorization is for a proxy, but this "
-                "request goes to the origin server (" + ("through the HTTPS proxy's tunnel"
-                if proxy_kind == "https" else "no HTTP proxy is set") + "); give proxy "
-                "credentials with set_http_proxy() or set_https_proxy(credentials=...)"))
-        if proxy_kind == "http" and self.http_proxy_auth and not has_proxy_auth:
-            fields.append(("Proxy-Authorization", self.http_proxy_auth))
-        target = strip_fragment(url)  # never sent (RFC 9110 §4.2.4)
-        host, port, tls = self.host, self.port, self.tls is not None
-        if target.startswith(("http://", "https://")):
-            # Absolute-form, as given (through an HTTP proxy, or asked for): Host must then be
-            # the target's own authority (RFC 9112 §3.2.2).
-            parts = absolute_parts(target)
-            assert not isinstance(parts, str)  # (request_problem refused it otherwise)
-            tls, host, port = parts
-        elif proxy_kind == "http":
-            # Absolute-form for the proxy (RFC 9112 §3.2.2); "OPTIONS *" becomes the bare
-            # authority, which the last proxy turns back into "*" (RFC 9112 §3.2.4).
-            origin = f"http://{authority(self.host, self.port)}"
-            target = origin if target == "*" else origin + target
+                Error.ERR_INVALID_PARAMETER, fields))
+        target, host, port, tls = request_target(url, proxy_kind, self.host, self.port,
+                                                 self.tls is not None)
         engine = self.engine
         try:
             wire = engine.serialise(name, target, fields, body, host, port, tls)

@@ -87,9 +87,9 @@ class PollRecord(NamedTuple):
         ``"connect_to_host"``, ``"request"``, ``"poll"``, ``"read_response_body_chunk"`` or
         ``"close"``.
     time:
-        ``time.monotonic()`` at the end of the step.
+        The client's clock (``time.monotonic()`` by default) at the end of the step.
     started:
-        ``time.monotonic()`` at the start of the step.
+        The client's clock at the start of the step.
     status_before, status_after:
         The client's status around the step.
     result:

@@ -7,7 +7,8 @@ Theory of operation
 (the client reports it as ``ERR_INVALID_PARAMETER``) or None.  Text becomes bytes once, in
 :meth:`RequestWriter.write`, which adds Godot's automatic headers and lets h11 validate the
 request and frame its body (framing is h11's job).  The same h11 connection then parses the
-response: :func:`next_parser` keeps it across keep-alive cycles.
+response (:func:`next_parser`); it is kept for the next keep-alive cycle only when h11 saw the
+whole exchange, so after a Content-Length body the engine counted itself a fresh one is made.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from typing import Any
 import h11
 
 from ._cycle import new_parser
-from .hosts import absolute_parts, host_problem
+from .hosts import absolute_parts, host_problem, strip_fragment
 from .status import ERROR_STATUSES, Method, Status
 from .tls import TLSOptions
 from .transport import ip_literal
 
 __all__ = ["RequestWriter", "authority", "bracket", "check_connect_types", "check_request_types",
            "connect_problem", "framing_problem", "next_parser", "proxy_authorization",
-           "proxy_problem", "request_problem", "split_header",
+           "proxy_problem", "request_fields", "request_problem", "request_target",
+           "split_header",
            "unbracket"]
 
 _HOST_MIN_LEN = 4  # Godot's HOST_MIN_LEN
@@ -180,6 +182,45 @@ def framing_problem(headers: Sequence[str]) -> str | None:
     return None
 
 
+def request_fields(headers: Sequence[str], proxy_kind: str, http_proxy_auth: str | None
+                   ) -> list[tuple[str, str]] | str:
+    """The request's header fields, with the HTTP proxy's ``Proxy-Authorization`` added
+    (``set_http_proxy(credentials=...)``), or why the request must be refused:
+    ``proxy_kind`` is ``"http"``, ``"https"`` (a CONNECT tunnel) or ``""``."""
+    fields = [split_header(h) for h in headers]
+    has_proxy_auth = any(n.lower() == "proxy-authorization" for n, _v in fields)
+    if has_proxy_auth and proxy_kind != "http":
+        # Through a CONNECT tunnel (or with no proxy) the request goes to the origin
+        # server, which must never see proxy credentials.
+        return ("Proxy-Authorization is for a proxy, but this request goes to the origin "
+                "server (" + ("through the HTTPS proxy's tunnel" if proxy_kind == "https"
+                              else "no HTTP proxy is set") + "); give proxy credentials with "
+                "set_http_proxy() or set_https_proxy(credentials=...)")
+    if proxy_kind == "http" and http_proxy_auth and not has_proxy_auth:
+        fields.append(("Proxy-Authorization", http_proxy_auth))
+    return fields
+
+
+def request_target(url: str, proxy_kind: str, host: str, port: int, tls: bool
+                   ) -> tuple[str, str, int, bool]:
+    """``(target, host, port, tls)`` for a request to ``url`` (which passed
+    :func:`request_problem`) on a connection to ``host:port``: the target as sent, and the
+    authority its ``Host`` field names."""
+    target = strip_fragment(url)  # never sent (RFC 9110 §4.2.4)
+    if target.startswith(("http://", "https://")):
+        # Absolute-form, as given (through an HTTP proxy, or asked for): Host must then be
+        # the target's own authority (RFC 9112 §3.2.2).
+        parts = absolute_parts(target)
+        assert not isinstance(parts, str)  # (request_problem refused it otherwise)
+        tls, host, port = parts
+    elif proxy_kind == "http":
+        # Absolute-form for the proxy (RFC 9112 §3.2.2); "OPTIONS *" becomes the bare
+        # authority, which the last proxy turns back into "*" (RFC 9112 §3.2.4).
+        origin = f"http://{authority(host, port)}"
+        target = origin if target == "*" else origin + target
+    return target, host, port, tls
+
+
 def split_header(line: str) -> tuple[str, str]:
     """``"Name: value"`` → ``("Name", "value")`` (the line was checked by request_problem)."""
     name, _colon, value = line.strip().partition(":")
@@ -202,7 +243,9 @@ def authority(host: str, port: int) -> str:
 
 
 def next_parser(parser: h11.Connection | None) -> h11.Connection:
-    """The h11 connection for the next request on this connection."""
+    """The h11 connection for the next request on this connection: the same one when h11 saw
+    the whole previous exchange (both sides DONE), else a fresh one (after a Content-Length
+    body the engine counted without h11, h11 still waits for that body)."""
     if (parser is not None and parser.our_state is h11.DONE
             and parser.their_state is h11.DONE):
         parser.start_next_cycle()  # keep-alive: same parser, next request/response cycle

@@ -2,17 +2,20 @@
 
 Theory of operation
 -------------------
-h11 is the parser of record for every byte of framing.  The client feeds it what arrived and
-calls :func:`drain_events`, which takes h11's events one by one and records what they say in the
-cycle: interim (1xx) responses, the final head, body pieces, the end of the message and its
-trailers.  The framing decisions of RFC 9112 §6.3 are made once, when the final head arrives
-(:func:`_on_head`): does the response have a body, is it chunked, how long is it, does the
-connection close after it?
+h11 parses every byte of framing (heads, chunk-size lines, trailers) and close-delimited
+bodies; payload whose length is already known is counted instead (below, and
+:meth:`httpexplore.engine.Engine.feed_counted` for a Content-Length body).  The engine feeds
+h11 what arrived and calls :func:`drain_events`, which takes h11's events one by one and
+records what they say in the cycle: interim (1xx) responses, the final head, body pieces, the
+end of the message and its trailers.  The framing decisions of RFC 9112 §6.3 are made once,
+when the final head arrives (:func:`_on_head`): does the response have a body, is it chunked,
+how long is it, does the connection close after it?
 
-Chunk payload is the exception (issue #8): it is not framing, so :func:`receive` counts it
-without h11 once h11 has parsed the chunk-size line, and gives h11 every other byte (see
-:func:`_receive_chunked`).  The events, the body and h11's own state come out as if h11 had
-been fed the whole read.
+Chunk payload is counted (docs/architecture.md, "Where the project departs from h11"): it is
+not framing, so :func:`receive` counts it without h11 once h11 has parsed the chunk-size line,
+and gives h11 every other byte (see :func:`_receive_chunked`).  The events, the body and h11's
+own state come out as if h11 had been fed the whole read, except that the ``Data`` events made
+here are labelled ``synthesised``.
 
 A few checks are added to h11's: the size limit of a *complete* head, chunk-size line or
 trailer section (h11 limits only incomplete ones, so its verdict depended on how the bytes were
@@ -20,7 +23,7 @@ split into reads), and the HTTP version (1.x only; no Transfer-Encoding in HTTP/
 violation raises ``h11.RemoteProtocolError``, so the client handles it like h11's own.
 
 Nothing here changes the client's status: a head that calls for status BODY sets
-``cycle.enter_body`` and the client makes the move.  Events for the ``on_poll`` record are
+``cycle.enter_body`` and the driver makes the move.  Events for the ``on_poll`` record are
 appended to ``events`` (``None`` when nobody subscribes, to skip building them).
 
 :func:`tunnel_answer` reads an HTTPS proxy's answer to ``CONNECT`` the same way.

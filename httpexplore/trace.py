@@ -88,7 +88,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
@@ -364,12 +364,16 @@ class Trace:
     max_records:
         Records kept before routine body steps are summarised (default 20,000; see the module
         docstring, "Bounded record count").
+    clock:
+        The clock of the trace's time anchor; default: the client's (``HTTPClient.clock``), so
+        that step times and the anchor agree, or ``time.monotonic`` without a client.
     """
 
     def __init__(self, client: HTTPClient | None = None, *,
                  max_bytes_per_cycle: int = DEFAULT_MAX_BYTES,
                  max_bytes_total: int = DEFAULT_MAX_TOTAL,
-                 max_records: int = DEFAULT_MAX_RECORDS) -> None:
+                 max_records: int = DEFAULT_MAX_RECORDS,
+                 clock: Callable[[], float] | None = None) -> None:
         if max_bytes_per_cycle < 0 or max_bytes_total < 0 or max_records < 0:
             raise ValueError("max_bytes_per_cycle, max_bytes_total and max_records must be "
                              ">= 0")
@@ -381,8 +385,11 @@ class Trace:
         self._summary_at = -1  # the summary record the last summarised step went to
         self._merged_events = 0
         self._total_left = max_bytes_total
-        # One anchor maps monotonic step times to wall-clock time (HAR startedDateTime).
-        self.started = time.monotonic()
+        # One anchor maps the client's step times to wall-clock time (HAR startedDateTime),
+        # on the client's clock (the records' times are from it too).
+        if clock is None:
+            clock = client.clock if client is not None else time.monotonic
+        self.started = clock()
         self.started_wall = time.time()
         # PollRecord fields as plain tuples (cheaper to build; PollRecord objects on access).
         self._records: list[_Fields] = []
