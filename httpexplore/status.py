@@ -122,16 +122,16 @@ TRANSITIONS: dict[tuple[Status, Input], Status] = {
     (S.CONNECTING, I.CONNECT_FAILED): S.CANT_CONNECT,
     (S.CONNECTING, I.TLS_FAILED): S.TLS_HANDSHAKE_ERROR,
     (S.CONNECTED, I.REQUEST): S.REQUESTING,
-    # An idle keep-alive connection closed by the server, or unsolicited bytes (SPEC 2.3 #5).
+    # An idle keep-alive connection closed by the server, or unsolicited bytes (README, item 5).
     (S.CONNECTED, I.BROKEN): S.CONNECTION_ERROR,
     (S.REQUESTING, I.HEAD_BODY): S.BODY,
     (S.REQUESTING, I.HEAD_DONE): S.CONNECTED,
-    # HTTP/1.0 or "Connection: close" with no body: the socket is closed (SPEC 2.3 #3).
+    # HTTP/1.0 or "Connection: close" with no body: the socket is closed (README, divergence 3).
     (S.REQUESTING, I.HEAD_DONE_CLOSE): S.DISCONNECTED,
     (S.REQUESTING, I.BROKEN): S.CONNECTION_ERROR,
     (S.BODY, I.BODY_DONE): S.CONNECTED,
     (S.BODY, I.BODY_DONE_CLOSE): S.DISCONNECTED,
-    # Truncated or malformed bodies are errors, never a complete response (SPEC 2.3 #2).
+    # Truncated or malformed bodies are errors, never a complete response (README, divergence 2).
     (S.BODY, I.BROKEN): S.CONNECTION_ERROR,
 }
 for _s in Status:
