@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 from . import _listeners
 from .errors import FailureKind, TransportError
-from .transport import Phase, ip_literal
+from .hosts import ip_literal
+from .transport import Phase
 
 if TYPE_CHECKING:
     import ssl

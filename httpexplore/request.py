@@ -21,10 +21,9 @@ from typing import Any
 import h11
 
 from ._cycle import new_parser
-from .hosts import absolute_parts, host_problem, strip_fragment
+from .hosts import absolute_parts, host_problem, ip_literal, strip_fragment
 from .status import ERROR_STATUSES, Method, Status
 from .tls import TLSOptions
-from .transport import ip_literal
 
 __all__ = ["RequestWriter", "authority", "bracket", "check_connect_types", "check_request_types",
            "connect_problem", "framing_problem", "next_parser", "proxy_authorization",

@@ -25,7 +25,6 @@ from __future__ import annotations
 import concurrent.futures
 import enum
 import errno
-import ipaddress
 import os
 import select
 import socket
@@ -34,6 +33,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import FailureKind, TransportError
+from .hosts import ip_literal
 
 if TYPE_CHECKING:
     import ssl
@@ -92,15 +92,6 @@ class Transport(Protocol):
     def fileno(self) -> int | None:
         """The file descriptor that becomes readable when bytes arrive (for an event loop's
         ``add_reader``), or None where there is none (in memory, scripted, not connected)."""
-
-
-def ip_literal(host: str) -> str | None:
-    """Return ``host`` as a bare IP address if it is an IPv4/IPv6 literal (brackets allowed)."""
-    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    try:
-        return str(ipaddress.ip_address(bare))
-    except ValueError:
-        return None
 
 
 # One small pool for every client: getaddrinfo blocks, so it runs off the caller's thread.
