@@ -42,7 +42,7 @@ from .request import (
     proxy_problem,
     request_problem,
 )
-from .status import Method, ResponseCode, Status
+from .status import GodotConstants, Method, Status
 from .tls import TLSOptions
 from .transport import Transport
 
@@ -56,7 +56,7 @@ _CHUNK_MIN, _CHUNK_MAX = 256, 16 * 1024 * 1024
 ProxyCredentials = tuple[str, str] | str | None
 
 
-class HTTPClient:
+class HTTPClient(GodotConstants):
     """A Godot-compatible, poll-driven HTTP/1.1 client.
 
     Parameters
@@ -84,29 +84,6 @@ class HTTPClient:
     Godot's constants are available on the class: ``HTTPClient.STATUS_BODY``,
     ``HTTPClient.METHOD_GET``, ``HTTPClient.RESPONSE_OK``...
     """
-
-    # Godot's constants, spelled as in GDScript (``HTTPClient.STATUS_BODY``); the RESPONSE_*
-    # codes and the enums themselves are added below the class.
-    STATUS_DISCONNECTED: ClassVar[Status] = Status.DISCONNECTED
-    STATUS_RESOLVING: ClassVar[Status] = Status.RESOLVING
-    STATUS_CANT_RESOLVE: ClassVar[Status] = Status.CANT_RESOLVE
-    STATUS_CONNECTING: ClassVar[Status] = Status.CONNECTING
-    STATUS_CANT_CONNECT: ClassVar[Status] = Status.CANT_CONNECT
-    STATUS_CONNECTED: ClassVar[Status] = Status.CONNECTED
-    STATUS_REQUESTING: ClassVar[Status] = Status.REQUESTING
-    STATUS_BODY: ClassVar[Status] = Status.BODY
-    STATUS_CONNECTION_ERROR: ClassVar[Status] = Status.CONNECTION_ERROR
-    STATUS_TLS_HANDSHAKE_ERROR: ClassVar[Status] = Status.TLS_HANDSHAKE_ERROR
-    METHOD_GET: ClassVar[Method] = Method.GET
-    METHOD_HEAD: ClassVar[Method] = Method.HEAD
-    METHOD_POST: ClassVar[Method] = Method.POST
-    METHOD_PUT: ClassVar[Method] = Method.PUT
-    METHOD_DELETE: ClassVar[Method] = Method.DELETE
-    METHOD_OPTIONS: ClassVar[Method] = Method.OPTIONS
-    METHOD_TRACE: ClassVar[Method] = Method.TRACE
-    METHOD_CONNECT: ClassVar[Method] = Method.CONNECT
-    METHOD_PATCH: ClassVar[Method] = Method.PATCH
-    METHOD_MAX: ClassVar[Method] = Method.MAX
 
     #: Set by ``httpexplore/__init__.py`` to the recorder class, so a new client records by
     #: default without ``client.py`` importing the recorder (imports go one way).
@@ -476,15 +453,3 @@ class HTTPClient:
         d = getattr(self, "_d", None)
         if d is not None and d.transport is not None:
             d.transport.close()
-
-
-def _install_godot_constants() -> None:
-    """``HTTPClient.STATUS_BODY``, ``HTTPClient.METHOD_GET``, ``HTTPClient.RESPONSE_OK``..."""
-    # Also the enums themselves, as in GDScript: ``HTTPClient.Status.BODY``.
-    for enum_type in (Status, Method, ResponseCode):
-        setattr(HTTPClient, enum_type.__name__, enum_type)
-    for code in ResponseCode:
-        setattr(HTTPClient, f"RESPONSE_{code.name}", code)
-
-
-_install_godot_constants()
