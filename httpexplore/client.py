@@ -1,34 +1,24 @@
 """``HTTPClient``: Godot Engine's poll-driven HTTP/1.1 client, in Python, on h11.
 
-Nothing happens unless you call :meth:`HTTPClient.poll` (or read the body).  Each call does one
-small, bounded step and returns at once (unless :attr:`HTTPClient.blocking_mode_enabled`):
-resolving and connecting in ``RESOLVING`` / ``CONNECTING``, writing the request and reading
-the response head in ``REQUESTING``, reading the body in ``BODY`` (handed out by
-:meth:`HTTPClient.read_response_body_chunk`), checking the idle connection in ``CONNECTED``.
-After every public step one :class:`~httpexplore.records.PollRecord` goes to the ``on_poll``
-subscribers (the recorder is one).  Network and protocol failures never raise: they become a
-terminal status plus :attr:`HTTPClient.error` and a plain-language
-:attr:`HTTPClient.error_message`.  Where Godot's implementation breaks RFC 9112 this client
-follows the RFC: the README's "Godot parity and deliberate divergences" lists each case.
+Nothing happens unless you call :meth:`HTTPClient.poll` (or read the body); each call does one
+small, bounded step (resolve or connect, write the request, read the head, read the body, check
+the idle connection) and returns at once unless :attr:`HTTPClient.blocking_mode_enabled`.  After
+every public step one :class:`~httpexplore.records.PollRecord` goes to the ``on_poll``
+subscribers.  Failures never raise: they become a terminal status, :attr:`HTTPClient.error` and
+a plain-language :attr:`HTTPClient.error_message`.  Where Godot breaks RFC 9112 this client
+follows the RFC (the README's "Godot parity and deliberate divergences").
 
-This module is the Godot API (a facade) and little else; the layers below it are described in
-docs/architecture.md ("The client's layers"), and imports go one way, from here down:
-
-* :mod:`httpexplore.driver`: the poll loop, statuses and failures; it moves bytes between
-* :mod:`httpexplore.connector` (resolve, connect, proxy tunnel, TLS) with its transport, and
-* :mod:`httpexplore.engine` (HTTP/1.1 with no I/O and no clock; it owns h11);
-* :mod:`httpexplore.request`: the caller's arguments checked, before anything changes;
-* :mod:`httpexplore._steps`: the records of each step, for ``on_poll`` / ``on_step``.
-
-The clock is passed in (``HTTPClient(clock=...)``, default ``time.monotonic``); nothing below
-reads another.
+This module is Godot's API, a facade over the layers of docs/architecture.md: the poll loop
+(:mod:`~httpexplore.driver`), the connector, the HTTP/1.1 engine with no I/O (it owns h11), and
+the argument checks (:mod:`~httpexplore.request`).  Imports go one way, from here down.  The
+clock is passed in (``HTTPClient(clock=...)``, default ``time.monotonic``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from . import query
 from ._steps import PollCallback, StepCallback
@@ -37,9 +27,9 @@ from .errors import Error
 from .request import (
     check_connect_types,
     check_request_types,
-    connect_problem,
-    proxy_authorization,
-    proxy_problem,
+    chunk_size_problem,
+    connect_arguments,
+    proxy_setting,
     request_problem,
 )
 from .status import GodotConstants, Method, Status
@@ -50,10 +40,26 @@ __all__ = ["HTTPClient"]
 
 __version__ = "0.1.0"
 
-_CHUNK_MIN, _CHUNK_MAX = 256, 16 * 1024 * 1024
-
 #: Proxy credentials: ``(user, password)`` (Basic) or a ``Proxy-Authorization`` value.
 ProxyCredentials = tuple[str, str] | str | None
+_T = TypeVar("_T")
+
+
+class _OnDriver(Generic[_T]):
+    """A client attribute that lives on its driver (read and written there)."""
+
+    def __init__(self, name: str, doc: str) -> None:
+        self.name, self.__doc__ = name, doc
+
+    @overload
+    def __get__(self, client: None, owner: type) -> _OnDriver[_T]: ...
+    @overload
+    def __get__(self, client: HTTPClient, owner: type) -> _T: ...
+    def __get__(self, client: HTTPClient | None, owner: type) -> Any:
+        return self if client is None else getattr(client._d, self.name)
+
+    def __set__(self, client: HTTPClient, value: _T) -> None:
+        setattr(client._d, self.name, value)
 
 
 class HTTPClient(GodotConstants):
@@ -65,24 +71,21 @@ class HTTPClient(GodotConstants):
         Attach a recorder (``client.trace``) when one is available (importing :mod:`httpexplore`
         makes it so).  ``False`` for the leanest client.
     transport_factory:
-        Builds the transport for each connection; the default uses real sockets (or an
-        in-memory server of this process at that address).  Tests pass a
-        :class:`~httpexplore.transport.ScriptedTransport` factory.
+        Builds the transport for each connection; default: real sockets (or an in-memory server
+        of this process at that address).  Tests pass a ``ScriptedTransport`` factory.
     connect_timeout:
-        Seconds allowed for resolving, connecting, any proxy tunnel and the TLS handshake
-        (Godot's default: 30).  ``None`` waits forever.
+        Seconds for resolving, connecting, any proxy tunnel and the TLS handshake (Godot's
+        default: 30).  ``None`` waits forever.
     read_timeout:
-        Seconds allowed without receiving a byte while a response is awaited (default ``None``:
-        wait forever, as Godot does).
+        Seconds without a byte while a response is awaited (default ``None``, as Godot).
     request_timeout:
-        Seconds allowed from ``request()`` until the response is complete, however steadily
-        bytes arrive (default ``None``: no limit, as Godot's ``HTTPClient``).
+        Seconds from ``request()`` until the response is complete, however steadily bytes
+        arrive (default ``None``: no limit, as Godot).
     clock:
-        Seconds as a float, never going back (default ``time.monotonic``): every time the
+        Seconds as a float, never going back (default ``time.monotonic``): the only clock the
         client, its connector, its records and its recorder use.
 
-    Godot's constants are available on the class: ``HTTPClient.STATUS_BODY``,
-    ``HTTPClient.METHOD_GET``, ``HTTPClient.RESPONSE_OK``...
+    Godot's constants are on the class: ``HTTPClient.STATUS_BODY``, ``HTTPClient.RESPONSE_OK``.
     """
 
     #: Set by ``httpexplore/__init__.py`` to the recorder class, so a new client records by
@@ -112,11 +115,9 @@ class HTTPClient(GodotConstants):
         """Call ``callback(record)`` after every public step (connect, request, poll, read,
         close).  Records are frozen :class:`~httpexplore.records.PollRecord` objects.
 
-        Quiet steps (nothing happened: see ``PollRecord.repeat``) that repeat the previous
-        record are folded into one record, delivered when a step that is not such a repeat
-        comes, or on :meth:`flush_records`: every step is still accounted for, in order
-        (:attr:`fold_quiet_steps` = False turns this off).
-        """
+        Quiet steps that repeat the previous record are folded into one (``PollRecord.repeat``),
+        delivered before the next record or on :meth:`flush_records`; every step is still
+        accounted for, in order (:attr:`fold_quiet_steps` = False turns this off)."""
         self._d.log.on_poll(callback)
 
     def off_poll(self, callback: PollCallback) -> None:
@@ -165,67 +166,33 @@ class HTTPClient(GodotConstants):
     def set_read_chunk_size(self, value: int) -> Error:
         """Godot's setter: returns ``ERR_INVALID_PARAMETER`` and keeps the old value when
         ``value`` is outside 256 .. 16777216."""
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"read_chunk_size must be an int, not {type(value).__name__}")
-        if not _CHUNK_MIN <= value <= _CHUNK_MAX:
-            return self._d.caller_mistake(
-                Error.ERR_INVALID_PARAMETER,
-                f"read_chunk_size must be between {_CHUNK_MIN} and {_CHUNK_MAX}; {value} was "
-                f"refused and it stays {self._d.read_chunk_size}")
+        problem = chunk_size_problem(value, self._d.read_chunk_size)  # (TypeError: not an int)
+        if problem is not None:
+            return self._d.caller_mistake(Error.ERR_INVALID_PARAMETER, problem)
         self._d.read_chunk_size = value
         return Error.OK
 
     def get_read_chunk_size(self) -> int:
         return self._d.read_chunk_size
 
-    @property
-    def blocking_mode_enabled(self) -> bool:
-        """Godot's blocking mode: ``poll()`` and reads wait for the network."""
-        return self._d.blocking
-
-    @blocking_mode_enabled.setter
-    def blocking_mode_enabled(self, enabled: bool) -> None:
-        self._d.blocking = bool(enabled)
+    blocking_mode_enabled: _OnDriver[bool] = _OnDriver(
+        "blocking", "Godot's blocking mode: ``poll()`` and reads wait for the network.")
+    connect_timeout: _OnDriver[float | None] = _OnDriver(
+        "connect_timeout", "Seconds for resolving, connecting, tunnel and TLS (None: forever).")
+    read_timeout: _OnDriver[float | None] = _OnDriver(
+        "read_timeout", "Seconds without a byte while a response is awaited (None: forever).")
+    request_timeout: _OnDriver[float | None] = _OnDriver(
+        "request_timeout", "Seconds from ``request()`` to a complete response (None: no limit).")
+    error: _OnDriver[Error] = _OnDriver(
+        "error", "The code of the last failure or refusal (``OK`` after a successful call).")
+    error_message: _OnDriver[str] = _OnDriver(
+        "error_message", "A plain-language explanation of :attr:`error` (``\"\"`` when OK).")
 
     def set_blocking_mode(self, enabled: bool) -> None:
         self._d.blocking = bool(enabled)
 
     def is_blocking_mode_enabled(self) -> bool:
         return self._d.blocking
-
-    @property
-    def connect_timeout(self) -> float | None:
-        return self._d.connect_timeout
-
-    @connect_timeout.setter
-    def connect_timeout(self, value: float | None) -> None:
-        self._d.connect_timeout = value
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self._d.read_timeout
-
-    @read_timeout.setter
-    def read_timeout(self, value: float | None) -> None:
-        self._d.read_timeout = value
-
-    @property
-    def request_timeout(self) -> float | None:
-        return self._d.request_timeout
-
-    @request_timeout.setter
-    def request_timeout(self, value: float | None) -> None:
-        self._d.request_timeout = value
-
-    @property
-    def error(self) -> Error:
-        """The code of the last failure or refusal (``Error.OK`` after a successful call)."""
-        return self._d.error
-
-    @property
-    def error_message(self) -> str:
-        """A plain-language explanation of :attr:`error` (``""`` when OK)."""
-        return self._d.error_message
 
     # ------------------------------------------------------------------ queries ----------
     def get_status(self) -> Status:
@@ -333,10 +300,11 @@ class HTTPClient(GodotConstants):
         ``credentials`` (beyond Godot): ``(user, password)`` for Basic authentication
         (RFC 7617), or a ready ``Proxy-Authorization`` field value; sent as
         ``Proxy-Authorization`` on each request to this proxy, never anywhere else."""
-        proxy, auth, result = self._proxy_setting("set_http_proxy", host, port, credentials)
-        if result is Error.OK:
-            self._d.http_proxy, self._d.http_proxy_auth = proxy, auth
-        return result
+        proxy, auth, problem = proxy_setting("set_http_proxy", host, port, credentials)
+        if problem is not None:
+            return self._d.caller_mistake(Error.ERR_INVALID_PARAMETER, problem)
+        self._d.http_proxy, self._d.http_proxy_auth = proxy, auth
+        return Error.OK
 
     def set_https_proxy(self, host: str, port: int, *,
                         credentials: ProxyCredentials = None) -> Error:
@@ -344,20 +312,11 @@ class HTTPClient(GodotConstants):
         port -1 unsets it.  A port or host that is not valid is refused with
         ``ERR_INVALID_PARAMETER``.  ``credentials`` as for :meth:`set_http_proxy`: sent with
         ``CONNECT`` only, never through the tunnel to the origin."""
-        proxy, auth, result = self._proxy_setting("set_https_proxy", host, port, credentials)
-        if result is Error.OK:
-            self._d.https_proxy, self._d.https_proxy_auth = proxy, auth
-        return result
-
-    def _proxy_setting(self, op: str, host: str, port: int, credentials: ProxyCredentials
-                       ) -> tuple[tuple[str, int] | None, str | None, Error]:
-        proxy, problem = proxy_problem(op, host, port)
-        auth: str | None = None
-        if problem is None:
-            auth, problem = proxy_authorization(op, credentials)
+        proxy, auth, problem = proxy_setting("set_https_proxy", host, port, credentials)
         if problem is not None:
-            return None, None, self._d.caller_mistake(Error.ERR_INVALID_PARAMETER, problem)
-        return proxy, auth if proxy is not None else None, Error.OK
+            return self._d.caller_mistake(Error.ERR_INVALID_PARAMETER, problem)
+        self._d.https_proxy, self._d.https_proxy_auth = proxy, auth
+        return Error.OK
 
     @staticmethod
     def query_string_from_dict(fields: Mapping[Any, Any]) -> str:
@@ -379,15 +338,10 @@ class HTTPClient(GodotConstants):
         started = d.clock()
         before = d.status
         d.close_quietly()
-        if host[:8].lower() == "https://":
-            host, tls_options = host[8:], tls_options or TLSOptions.client()
-        elif host[:7].lower() == "http://":
-            host, tls_options = host[7:], None
-        problem = connect_problem(host, port, tls_options)
+        host, port, tls_options, problem = connect_arguments(host, port, tls_options)
         if problem is not None:
             return d.finish_call("connect_to_host", started, before,
                                  d.caller_mistake(Error.ERR_INVALID_PARAMETER, problem))
-        port = port if port >= 0 else (443 if tls_options is not None else 80)
         return d.connect(host, port, tls_options, started, before)
 
     def request(self, method: Method | int, url: str, headers: Sequence[str],

@@ -25,11 +25,28 @@ from .hosts import absolute_parts, host_problem, ip_literal, strip_fragment
 from .status import ERROR_STATUSES, Method, Status
 from .tls import TLSOptions
 
-__all__ = ["RequestWriter", "authority", "bracket", "check_connect_types", "check_request_types",
-           "connect_problem", "framing_problem", "next_parser", "proxy_authorization",
-           "proxy_problem", "request_fields", "request_problem", "request_target",
-           "split_header",
-           "unbracket"]
+__all__ = [
+    "CHUNK_MAX",
+    "CHUNK_MIN",
+    "RequestWriter",
+    "authority",
+    "bracket",
+    "check_connect_types",
+    "check_request_types",
+    "chunk_size_problem",
+    "connect_arguments",
+    "connect_problem",
+    "framing_problem",
+    "next_parser",
+    "proxy_authorization",
+    "proxy_problem",
+    "proxy_setting",
+    "request_fields",
+    "request_problem",
+    "request_target",
+    "split_header",
+    "unbracket",
+]
 
 _HOST_MIN_LEN = 4  # Godot's HOST_MIN_LEN
 
@@ -63,6 +80,47 @@ def connect_problem(host: str, port: int, tls: TLSOptions | None) -> str | None:
     if any(ch.isspace() for ch in host) or not host:
         return f"the host {host!r} is empty or contains whitespace"
     return host_problem(host)
+
+
+def connect_arguments(host: str, port: int, tls: TLSOptions | None
+                      ) -> tuple[str, int, TLSOptions | None, str | None]:
+    """``connect_to_host``'s arguments as used: ``https://`` in ``host`` enables TLS (default
+    verification unless ``tls`` is given), ``http://`` disables it, port -1 is 80 or 443; and
+    why they must be refused, or None."""
+    if host[:8].lower() == "https://":
+        host, tls = host[8:], tls or TLSOptions.client()
+    elif host[:7].lower() == "http://":
+        host, tls = host[7:], None
+    problem = connect_problem(host, port, tls)
+    return host, port if port >= 0 else (443 if tls is not None else 80), tls, problem
+
+
+#: ``read_chunk_size`` bounds (Godot's).
+CHUNK_MIN, CHUNK_MAX = 256, 16 * 1024 * 1024
+
+
+def chunk_size_problem(value: object, current: int) -> str | None:
+    """Why ``read_chunk_size = value`` must be refused (it stays ``current``), or None.
+    Raises TypeError for a value that is not an int."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"read_chunk_size must be an int, not {type(value).__name__}")
+    if not CHUNK_MIN <= value <= CHUNK_MAX:
+        return (f"read_chunk_size must be between {CHUNK_MIN} and {CHUNK_MAX}; {value} was "
+                f"refused and it stays {current}")
+    return None
+
+
+def proxy_setting(op: str, host: object, port: object, credentials: object
+                  ) -> tuple[tuple[str, int] | None, str | None, str | None]:
+    """``set_http(s)_proxy(host, port, credentials=...)`` as ``(proxy, Proxy-Authorization
+    value, None)`` (proxy None: unset), or ``(None, None, why it is refused)``."""
+    proxy, problem = proxy_problem(op, host, port)
+    auth: str | None = None
+    if problem is None:
+        auth, problem = proxy_authorization(op, credentials)
+    if problem is not None:
+        return None, None, problem
+    return proxy, auth if proxy is not None else None, None
 
 
 def proxy_problem(op: str, host: object, port: object
