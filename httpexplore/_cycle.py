@@ -1,7 +1,7 @@
 """The mutable state of one connection and its current request/response cycle.
 
-:class:`~httpexplore.client.HTTPClient` rebuilds a :class:`Cycle` in ``connect_to_host`` and
-resets its response half for every request.  Everything the client learns about the response
+The :class:`~httpexplore.engine.Engine` (``engine.c``) rebuilds a :class:`Cycle` for every
+connection and resets its response half for every request.  Everything the client learns about the response
 lives here: the head (filled by :mod:`httpexplore.response`), the framing decisions, and the body
 buffer that :meth:`Cycle.take` hands out.  (The recorder's own, read-only view of cycles is
 :mod:`httpexplore.cycles`.)

@@ -10,7 +10,8 @@ one record that counts them (``PollRecord.repeat``), delivered when the run ends
 recorder is read (``HTTPClient.flush_records``).  The recorder (``trace.py``) keeps the records;
 the inspector reads the recorder.  Everything a learner may want to know about a step is here:
 the status before and after, the return code, the exact bytes written and read, what the
-parser (h11) made of them, and the error message, if any.
+parser (h11, or the engine where it counts payload: ``"synthesised"`` events) made of them, and
+the error message, if any.
 
 Byte objects are referenced, never copied, so recording is cheap even on large downloads;
 bounding memory is the recorder's job.  Records and events are ``NamedTuple`` objects:

@@ -339,7 +339,7 @@ def _on_end(c: Cycle, event: h11.EndOfMessage, events: Events) -> None:
 def _unsolicited(c: Cycle, data: bytes, events: Events) -> None:
     """Bytes beyond the end of the response: never taken as a next response (RFC 9112
     §9.3.2).  The response is complete; once it is handed out the client closes the
-    connection and reports the bytes (``HTTPClient._complete``)."""
+    connection and reports the bytes (``Driver._complete``)."""
     if len(data) > c.unsolicited:  # (h11's trailing data is all of it, each time)
         _note(events, "Unsolicited", length=len(data) - c.unsolicited)
         c.unsolicited = len(data)
