@@ -88,7 +88,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
@@ -549,9 +549,29 @@ class Trace:
             self._omitted[len(self._records)] = omitted
         self._records.append(tuple(record))
 
+    @classmethod
+    def from_records(cls, records: Iterable[tuple[PollRecord, tuple[int, int, int]]], *,
+                     started: float, started_wall: float,
+                     max_bytes_per_cycle: int = DEFAULT_MAX_BYTES,
+                     max_records: int = DEFAULT_MAX_RECORDS, summarised_steps: int = 0,
+                     merged_events: int = 0) -> Trace:
+        """A detached trace built from records, as a recorder would have kept them: each
+        ``(record, omitted)`` goes through the live caps, ``omitted`` being the (sent,
+        received, body) bytes already left out.  ``started``/``started_wall`` are the clock
+        anchor (the records' clock, and the wall-clock time at that moment).  The loader
+        (:mod:`httpexplore.export.loader`) builds traces this way."""
+        trace = cls(max_bytes_per_cycle=max_bytes_per_cycle, max_records=max_records,
+                    clock=lambda: started)
+        trace.started_wall = started_wall
+        for record, omitted in records:
+            trace._add_capped(record, omitted)
+        trace._summarised += summarised_steps
+        trace._merged_events += merged_events
+        return trace
+
     def _add_capped(self, record: PollRecord, omitted: tuple[int, int, int]) -> None:
         """Add a loaded record through the live caps, keeping the bytes the file says were
-        omitted already (:mod:`httpexplore.traceload`)."""
+        omitted already."""
         n = len(self._records)
         self._on_step(*record)
         if any(omitted):
@@ -708,50 +728,46 @@ class Trace:
                      self._omitted.get(pos, _NOTHING_OMITTED))
         return view
 
-    # -- exports and display (har.py does the formatting) -----------------------------------
+    # -- exports and display: conveniences over httpexplore.export (the formats live there) --
     def to_har(self, *, raw_bytes: bool = False) -> dict[str, Any]:
-        """The trace as a HAR 1.2 ``dict`` (one entry per request cycle).
-
-        ``raw_bytes=True`` adds the kept wire bytes (base64) under ``_httpexplore``.
-        """
-        from . import har
-        return har.to_har(self, raw_bytes=raw_bytes)
+        """:func:`httpexplore.export.to_har`: the trace as a HAR 1.2 ``dict``."""
+        from . import export
+        return export.to_har(self, raw_bytes=raw_bytes)
 
     def save_har(self, path: str | os.PathLike[str], *, raw_bytes: bool = False) -> None:
-        """Write :meth:`to_har` as UTF-8 JSON (open it in a browser's network tab)."""
-        from . import har
-        har.write_json(path, har.to_har(self, raw_bytes=raw_bytes))
+        """:func:`httpexplore.export.save_har`: HAR as UTF-8 JSON (a browser's network tab)."""
+        from . import export
+        export.save_har(self, path, raw_bytes=raw_bytes)
 
     def to_text(self) -> str:
-        """A ``curl --trace-ascii``-style dump of every step and byte."""
-        from . import har
-        return har.to_text(self)
+        """:func:`httpexplore.export.to_text`: a ``curl --trace-ascii``-style dump."""
+        from . import export
+        return export.to_text(self)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write every record (bytes as base64) as JSON, for :meth:`load`."""
-        from . import har
-        har.write_json(path, har.dump_records(self))
+        """:func:`httpexplore.export.save`: every record as JSON, for :meth:`load`."""
+        from . import export
+        export.save(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *,
              max_file_bytes: int = 64 * 1024 * 1024) -> Trace:
-        """Read a trace written by :meth:`save`; it answers the same questions offline.
-
-        The file is not trusted: a bad field raises ``ValueError`` naming it, a file larger
-        than ``max_file_bytes`` (64 MiB unless raised) is refused before it is read, and the
-        live recording caps apply (see :mod:`httpexplore.traceload`)."""
-        from . import traceload
-        return traceload.load(cls, path, max_file_bytes=max_file_bytes)
+        """:func:`httpexplore.export.load`: read a trace written by :meth:`save`; it answers
+        the same questions offline.  The file is not trusted: a bad field raises
+        ``ValueError`` naming it, a file larger than ``max_file_bytes`` (64 MiB unless raised)
+        is refused before it is read, and the live recording caps apply."""
+        from . import export
+        return export.load(path, max_file_bytes=max_file_bytes, cls=cls)
 
     def snapshot(self, *, times: bool = False, polls: bool = True) -> str:
         """Plain text: the steps (``polls``) and one line per cycle.  Deterministic unless
         ``times=True`` (no ports, clock times or ids)."""
-        from . import har
-        return har.snapshot(self, times=times, polls=polls)
+        from . import export
+        return export.snapshot(self, times=times, polls=polls)
 
     def _repr_html_(self) -> str:
-        from . import har
-        return har.to_html(self)
+        from . import export
+        return export.to_html(self)
 
     def __repr__(self) -> str:
         a = self._a()
