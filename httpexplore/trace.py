@@ -135,11 +135,18 @@ DEFAULT_MAX_RECORDS = 20_000
 MAX_DATA_EVENTS = 32
 _CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
 _ROUTINE_OPS = ("poll", "read_response_body_chunk")
-#: A record's fields as stored: a plain tuple in PollRecord's field order.
+#: A record as stored (a *row*): a flat tuple in PollRecord's field order whose items the
+#: garbage collector does not track (ints, floats, str, bytes), so after one collection the row
+#: is untracked and full collections never walk the trace: the statuses and the result are
+#: stored as ints, the cycle as an index into the trace's cycle table and the events as an
+#: index into its event table (-1: none).  :meth:`Trace._record` turns a row into a PollRecord.
 _Fields = tuple[Any, ...]
 # tuple.__new__ with the fields in order builds a PollRecord without its Python-level __new__.
 _new_record = tuple.__new__
 _NOTHING_OMITTED = (0, 0, 0)
+_STATUS_OF = {int(s): s for s in Status}
+_ERROR_OF = {int(e): e for e in Error}
+_CYCLE, _EVENTS = 7, 11  # row positions of the table indexes
 
 
 class _Rows(Sequence[Any]):
@@ -172,10 +179,15 @@ class _Rows(Sequence[Any]):
 
 
 class _RecordRows(_Rows):
-    """:class:`_Rows` over the trace's stored field tuples, handing out :class:`PollRecord`
-    objects (built on access: storing plain tuples keeps recording cheap)."""
+    """:class:`_Rows` over the trace's rows, handing out :class:`PollRecord` objects (built on
+    access: storing plain tuples keeps recording cheap)."""
 
-    __slots__ = ()
+    __slots__ = ("_record",)
+
+    def __init__(self, items: list[Any], stop: int,
+                 record: Callable[[_Fields], PollRecord]) -> None:
+        super().__init__(items, stop)
+        self._record = record
 
     @overload
     def __getitem__(self, i: int) -> PollRecord: ...
@@ -184,8 +196,8 @@ class _RecordRows(_Rows):
 
     def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
         if isinstance(i, slice):
-            return [_new_record(PollRecord, t) for t in self._items[:self._stop][i]]
-        return _new_record(PollRecord, super().__getitem__(i))
+            return [self._record(t) for t in self._items[:self._stop][i]]
+        return self._record(super().__getitem__(i))
 
 
 class _Analysis:
@@ -206,10 +218,10 @@ class _Analysis:
         self.errors: list[str] = []
         self.last_info: object = None  # the CycleInfo of the last step analysed in full
 
-    def run(self, records: list[_Fields], omitted: dict[int, tuple[int, int, int]]) -> None:
+    def run(self, records: list[_Fields], omitted: dict[int, tuple[int, int, int]],
+            record: Callable[[_Fields], PollRecord]) -> None:
         for pos in range(self.done, len(records)):
-            self._one(pos, _new_record(PollRecord, records[pos]),
-                      omitted.get(pos, _NOTHING_OMITTED))
+            self._one(pos, record(records[pos]), omitted.get(pos, _NOTHING_OMITTED))
         self.done = len(records)
 
     def _one(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> None:
@@ -393,6 +405,10 @@ class Trace:
         self.started_wall = time.time()
         # PollRecord fields as plain tuples (cheaper to build; PollRecord objects on access).
         self._records: list[_Fields] = []
+        # The rows' tables (see _Fields): cycles as the client emitted them (one per stretch of
+        # steps), and the events of the records that have any.
+        self._cycles: list[CycleInfo] = []
+        self._events: list[tuple[EventInfo, ...]] = []
         self._omitted: dict[int, tuple[int, int, int]] = {}
         self._key: tuple[int, int] | None = None
         self._cycle_info: object = None
@@ -427,6 +443,7 @@ class Trace:
         # CycleInfo object per stretch of steps, so an identity check usually settles the key.
         if c is not self._cycle_info:
             self._cycle_info = c
+            self._cycles.append(c)
             key = (c.connection, c.cycle)
             if key != self._key:
                 self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
@@ -447,8 +464,11 @@ class Trace:
             sent = received = body = b""
         else:
             sent, received, body = self._cut(sent, received, body)
-        self._records.append((index, op, end, started, before, after, result, c, sent,
-                              received, body, events, message, repeat))
+        if events:
+            self._events.append(events)
+        self._records.append((index, op, end, started, int(before), int(after), int(result),
+                              len(self._cycles) - 1, sent, received, body,
+                              len(self._events) - 1 if events else -1, message, repeat))
 
     def _summarise(self, index: int, op: str, end: float, started: float, status: Status,
                    c: CycleInfo, sizes: tuple[int, int, int], repeat: int) -> None:
@@ -458,7 +478,8 @@ class Trace:
         done = self._analysis.done
         for pos in range(len(records) - 1, max(len(records) - 3, done - 1), -1):
             old = records[pos]
-            if old[1] == op and (old[7] is c or old[7] == c) and pos in self._summaries:
+            cycle = self._cycles[old[_CYCLE]]
+            if old[1] == op and (cycle is c or cycle == c) and pos in self._summaries:
                 kept = omitted[pos]
                 omitted[pos] = (kept[0] + sizes[0], kept[1] + sizes[1], kept[2] + sizes[2])
                 records[pos] = (*old[:2], end, *old[3:13], old[13] + repeat)
@@ -468,8 +489,8 @@ class Trace:
         # analysed never change).
         self._summaries.add(len(records))
         omitted[len(records)] = sizes
-        records.append((index, op, end, started, status, status, Error.OK, c, b"", b"", b"",
-                        (), "", repeat))
+        records.append((index, op, end, started, int(status), int(status), 0,
+                        len(self._cycles) - 1, b"", b"", b"", -1, "", repeat))
 
     def _merge_data(self, events: tuple[EventInfo, ...]) -> tuple[EventInfo, ...]:
         """Keep the first ``MAX_DATA_EVENTS`` Data events (and every other event, in order);
@@ -547,7 +568,23 @@ class Trace:
             return
         if any(omitted):
             self._omitted[len(self._records)] = omitted
-        self._records.append(tuple(record))
+        c, events = record.cycle, record.events
+        if c is not self._cycle_info:
+            self._cycle_info = c
+            self._cycles.append(c)
+        if events:
+            self._events.append(events)
+        self._records.append((*record[:4], int(record.status_before), int(record.status_after),
+                              int(record.result), len(self._cycles) - 1, *record[8:11],
+                              len(self._events) - 1 if events else -1, *record[12:]))
+
+    def _record(self, row: _Fields) -> PollRecord:
+        """The PollRecord a row stands for."""
+        events = row[_EVENTS]
+        return _new_record(PollRecord, (
+            row[0], row[1], row[2], row[3], _STATUS_OF[row[4]], _STATUS_OF[row[5]],
+            _ERROR_OF[row[6]], self._cycles[row[_CYCLE]], row[8], row[9], row[10],
+            self._events[events] if events >= 0 else (), row[12], row[13]))
 
     @classmethod
     def from_records(cls, records: Iterable[tuple[PollRecord, tuple[int, int, int]]], *,
@@ -584,6 +621,7 @@ class Trace:
         """Forget every record (recording continues if attached)."""
         self._sync()  # steps folded before now are forgotten too
         self._records = []
+        self._cycles, self._events = [], []
         self._omitted = {}
         self._summaries = set()
         self._summarised = 0
@@ -598,7 +636,7 @@ class Trace:
     def records(self) -> Sequence[PollRecord]:
         """The stored records, oldest first (byte fields cut short past the cap)."""
         self._sync()
-        return _RecordRows(self._records, len(self._records))
+        return _RecordRows(self._records, len(self._records), self._record)
 
     def __len__(self) -> int:
         """The number of records (a folded run of quiet steps is one; see :attr:`steps`)."""
@@ -619,12 +657,12 @@ class Trace:
     def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
         self._sync()
         if isinstance(i, slice):
-            return [_new_record(PollRecord, t) for t in self._records[i]]
-        return _new_record(PollRecord, self._records[i])
+            return [self._record(t) for t in self._records[i]]
+        return self._record(self._records[i])
 
     def __iter__(self) -> Iterator[PollRecord]:
         self._sync()
-        return iter([_new_record(PollRecord, t) for t in self._records])
+        return iter([self._record(t) for t in self._records])
 
     def omitted(self, k: int) -> tuple[int, int, int]:
         """Bytes of record ``k`` counted but not kept: ``(sent, received, body)``."""
@@ -642,7 +680,7 @@ class Trace:
         self._sync()
         analysis = self._analysis
         if analysis.done < len(self._records):
-            analysis.run(self._records, self._omitted)
+            analysis.run(self._records, self._omitted, self._record)
         return analysis
 
     @property
@@ -691,7 +729,7 @@ class Trace:
         """
         a = self._a()
         k = range(len(self._records))[k]
-        record = _new_record(PollRecord, self._records[k])
+        record = self._record(self._records[k])
         owner = a.owner[k]
         conn = a.connections[record.cycle.connection]
         pending = [s for s in a.scanners[conn.number].pending()
@@ -724,7 +762,7 @@ class Trace:
         for pos in ex.records:
             if pos > k:
                 break
-            view.add(pos, _new_record(PollRecord, self._records[pos]),
+            view.add(pos, self._record(self._records[pos]),
                      self._omitted.get(pos, _NOTHING_OMITTED))
         return view
 
