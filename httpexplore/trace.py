@@ -20,12 +20,14 @@ still open (``HTTPClient.flush_records``), so answers are never behind.
 
 **Bounded memory.**  Each request cycle (and each connection's set-up) may keep at most
 ``max_bytes_per_cycle`` bytes of ``sent + received + body``, and the whole trace at most
-``max_bytes_total``.  Past that, records are stored with
-their byte fields cut short; :meth:`Trace.omitted` says how many bytes of each were not kept, all
-totals still count them, and the byte annotation shows them as ``omitted`` segments.  A record
-is stored as a plain tuple of its fields (``trace.records`` builds the ``PollRecord`` objects on
-access); under the cap its byte objects are the client's own (no copy), over it they are cut
-short, so a 1 GiB download costs 4 MiB of byte log, not 2 GiB.
+``max_bytes_total``.  Past that, records are stored with their byte fields cut short;
+:meth:`Trace.omitted` says how many bytes of each were not kept, all totals still count them, and
+the byte annotation shows them as ``omitted`` segments.  A record is stored as a flat tuple the
+garbage collector stops tracking (statuses as ints, the cycle and the events as indexes into
+per-trace tables: ``_Fields`` below), so full collections never walk the trace;
+``trace.records`` builds the ``PollRecord`` objects on access.  Under the cap its byte objects
+are the client's own (no copy), over it they are cut short, so a 1 GiB download costs 4 MiB of
+byte log, not 2 GiB.
 
 **Bounded record count.**  Bytes are not the only cost: each record, its events and the
 analysis built from it take a few hundred bytes, and an endless body read 256 bytes at a time
@@ -403,7 +405,7 @@ class Trace:
             clock = client.clock if client is not None else time.monotonic
         self.started = clock()
         self.started_wall = time.time()
-        # PollRecord fields as plain tuples (cheaper to build; PollRecord objects on access).
+        # Rows (see _Fields): flat, GC-untracked tuples; PollRecord objects are built on access.
         self._records: list[_Fields] = []
         # The rows' tables (see _Fields): cycles as the client emitted them (one per stretch of
         # steps), and the events of the records that have any.
@@ -439,7 +441,7 @@ class Trace:
                  body: bytes, events: tuple[EventInfo, ...], message: str, repeat: int) -> None:
         # O(1) and no copy unless the cycle's byte budget is exceeded.  This runs for every
         # step of a download, so it takes the fields as arguments (HTTPClient.on_step: no
-        # object is built for the call) and stores one plain tuple.  The client keeps one
+        # object is built for the call) and stores one flat row.  The client keeps one
         # CycleInfo object per stretch of steps, so an identity check usually settles the key.
         if c is not self._cycle_info:
             self._cycle_info = c
