@@ -263,6 +263,8 @@ def evaluate(results: Results) -> list[GoalLine]:
         *_memory_goals(results),
         ratio_goal(results, "7", "recorder on: ≥ 0.9× the throughput of recorder off", "cl",
                    EXPLORE, ["httpexplore-norec"], at_least=0.9),
+        ratio_goal(results, "14", "recorder on: ≥ 0.9× recorder off, small requests", "small",
+                   EXPLORE, ["httpexplore-norec"], at_least=0.9),
         _linearity_goal(results),
         *_inspector_goals(results),
     ]

@@ -1,10 +1,10 @@
 """The mutable state of one connection and its current request/response cycle.
 
-:class:`~httpexplore.client.HTTPClient` rebuilds a :class:`Cycle` in ``connect_to_host`` and
-resets its response half for every request.  Everything the client learns about the response
-lives here: the head (filled by :mod:`httpexplore.response`), the framing decisions, and the body
-buffer that :meth:`Cycle.take` hands out.  (The recorder's own, read-only view of cycles is
-:mod:`httpexplore.cycles`.)
+The :class:`~httpexplore.engine.Engine` (``engine.c``) rebuilds a :class:`Cycle` for every
+connection and resets its response half for every request.  Everything the client learns about
+the response lives here: the head (filled by :mod:`httpexplore.response`), the framing
+decisions, and the body buffer that :meth:`Cycle.take` hands out.  (The recorder's own,
+read-only view of cycles is :mod:`httpexplore.cycles`.)
 
 The body buffer is a deque of the byte strings as they were read, never one growing
 ``bytearray``: appending is O(1), and a read that fits a whole piece hands that piece out

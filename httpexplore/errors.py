@@ -6,7 +6,8 @@ Godot reports failures as integer ``Error`` codes returned from methods, plus a 
 ``Status``.  httpexplore keeps exactly that contract (same names, same numeric values) and adds
 one thing learners keep asking for: a plain-language explanation.  Low-level exceptions
 (``OSError``, ``ssl.SSLError``, ``h11.RemoteProtocolError``) are translated *once*, at the
-boundary where they happen, into a :class:`Failure` carrying both the code and the message.
+boundary where they happen, into a :class:`TransportError` (a :class:`FailureKind` and a message)
+or a message string, which the client turns into a status, a code and ``error_message``.
 
 The message builders at the end (:func:`explain_protocol_error` and friends) need no client
 state: they turn h11's complaints and the client's counts into sentences that cite RFC 9112.
@@ -17,13 +18,13 @@ from __future__ import annotations
 import ast
 import enum
 import re
-from dataclasses import dataclass
 
 import h11
 
+from ._h11compat import complaint
+
 __all__ = [
     "Error",
-    "Failure",
     "FailureKind",
     "TransportError",
     "explain_protocol_error",
@@ -70,14 +71,6 @@ class FailureKind(enum.Enum):
     TIMEOUT = "timeout"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Failure:
-    """A failure as data: the Godot code and a plain-language explanation."""
-
-    error: Error
-    message: str
-
-
 class TransportError(Exception):
     """Raised by a transport; the client turns it into a terminal status.
 
@@ -100,8 +93,47 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-#: h11's complaint about a complete status line that starts with a byte below 0x21.
-_LEADING_JUNK = re.compile(r"illegal status line: bytearray\(b'( |\\[trnx])")
+#: What each of h11's complaints (``_h11compat.complaint``) means, and whether to quote h11's
+#: text.  h11's text is left out where it quotes however many bytes the last read held, so that
+#: the message stays split-independent.
+def _explanations(part: str, limit: int) -> dict[str, tuple[str, bool]]:
+    return {
+        "too_many_interim": ("the server keeps sending interim (1xx) responses instead of the "
+                             "final one (RFC 9110 §15.2); the client accepts a few per request, "
+                             "then gives up", True),
+        "http_version": ("the server answered with a major HTTP version other than 1; this is "
+                         "an HTTP/1.1 client and cannot know that version's framing "
+                         "(RFC 9112 §2.3)", True),
+        "http10_chunked": ("an HTTP/1.0 response carries Transfer-Encoding, which HTTP/1.0 does "
+                           "not have: RFC 9112 §6.1 says to treat its framing as faulty", False),
+        "conflicting_length": ("the response carries conflicting Content-Length values "
+                               "(RFC 9112 §6.3: the message framing is invalid)", True),
+        "bad_length": ("the response has an invalid Content-Length (RFC 9112 §6.2, §6.3)",
+                       True),
+        "bad_coding": ("the response uses a Transfer-Encoding other than a final 'chunked' "
+                       "(RFC 9112 §6.1); the body length cannot be determined", True),
+        "chunk_footer": ("a chunk's data is not followed by CRLF: the chunk carries more bytes "
+                         "than its chunk-size line announced (RFC 9112 §7.1)", False),
+        "bad_chunk": ("a chunk of the chunked body is malformed (RFC 9112 §7.1: chunk-size is "
+                      "hexadecimal digits, optionally followed by ;extensions, then CRLF)",
+                      True),
+        "status_line": ("the status line is not 'HTTP/1.x NNN reason' (RFC 9112 §4)", True),
+        "status_code": ("the status code is not a valid three-digit code (RFC 9110 §15: 100 "
+                        "to 599)", True),
+        "unasked_101": ("the server answered 101 Switching Protocols although the request "
+                        "asked for no Upgrade (RFC 9110 §7.8, §15.2.2)", False),
+        "too_large": (f"the response {part} is larger than {limit} bytes and was refused "
+                      "(RFC 9112 §2.3 lets a client limit it)", False),
+        "continuation": ("the header section starts with an indented continuation line "
+                         "(obsolete line folding with nothing to continue, RFC 9112 §5.2)",
+                         True),
+        "header_line": ("a header line is malformed (RFC 9112 §5: field-name ':' OWS "
+                        "field-value OWS, no whitespace before the colon, no bare CR or NUL)",
+                        True),
+        "illegal_bytes": ("the response contains bytes that are not allowed there "
+                          "(RFC 9112 §2.2, §5)", True),
+        "bad_header": ("a header field is invalid (RFC 9112 §5)", True),
+    }
 
 
 def explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None, limit: int) -> str:
@@ -109,74 +141,29 @@ def explain_protocol_error(exc: h11.RemoteProtocolError, body: int | None, limit
 
     ``body`` is the number of body bytes that arrived before the failure, or None when the
     failure is in the response head.  The message depends only on the bytes received, never on
-    how they were split into reads: replaying the same bytes gives the same words.  (It used to
-    say "after N bytes of response", N being whatever the last read happened to contain.)
+    how they were split into reads: replaying the same bytes gives the same words.
     ``limit`` is the largest response head (or chunk-size line and trailers) the client accepts.
+    Which rule was broken is read from h11's text by :func:`httpexplore._h11compat.complaint`.
     """
-    text = str(exc)
-    low = text.lower()
+    key = complaint(exc)
     where = "in the response head" if body is None else f"after {plural(body, 'body byte')}"
-    if "closed connection" in low:
-        # h11 says "peer closed connection without sending complete message body" or "peer
-        # unexpectedly closed connection" (mid-line, e.g. a chunk-size line cut short).
+    if key == "closed":
         if body is None:
             return ("the server closed the connection before the response head was complete; "
                     "RFC 9112 §8: an incomplete message must not be treated as complete")
         return ("the server closed the connection before the body was complete "
                 f"({plural(body, 'body byte')} arrived); RFC 9112 §6.3 and §8: an incomplete "
                 "message must not be treated as complete")
-    if "illegal request line" in low or "no response line" in low or _LEADING_JUNK.search(text):
-        # h11 words the same fault three ways depending on whether the head was complete when
-        # it looked ("illegal request line" is its early check on an incomplete head): one
-        # message, so that it does not depend on how the bytes were split into reads.
+    if key == "no_status_line":
         return ("the status line does not start with 'HTTP/': the response begins with "
                 "whitespace, a control character or an empty line (RFC 9112 §2.2, §4); "
                 f"{where}.")
+    said = readable_reprs(str(exc))
     part = "head" if body is None else "chunk-size line or trailer section"
-    # (needle in h11's text, explanation, quote h11's text?).  h11's text is left out where it
-    # quotes however many bytes the last read held, so that the message stays split-independent.
-    rules: list[tuple[str, str, bool]] = [
-        ("too many interim responses", "the server keeps sending interim (1xx) responses "
-         "instead of the final one (RFC 9110 §15.2); the client accepts a few per request, "
-         "then gives up", True),
-        ("http version", "the server answered with a major HTTP version other than 1; this is "
-         "an HTTP/1.1 client and cannot know that version's framing (RFC 9112 §2.3)", True),
-        ("http/1.0 response with transfer-encoding", "an HTTP/1.0 response carries "
-         "Transfer-Encoding, which HTTP/1.0 does not have: RFC 9112 §6.1 says to treat its "
-         "framing as faulty", False),
-        ("conflicting content-length", "the response carries conflicting Content-Length values "
-         "(RFC 9112 §6.3: the message framing is invalid)", True),
-        ("content-length", "the response has an invalid Content-Length (RFC 9112 §6.2, §6.3)",
-         True),
-        ("transfer-encoding", "the response uses a Transfer-Encoding other than a final "
-         "'chunked' (RFC 9112 §6.1); the body length cannot be determined", True),
-        ("malformed chunk footer", "a chunk's data is not followed by CRLF: the chunk carries "
-         "more bytes than its chunk-size line announced (RFC 9112 §7.1)", False),
-        ("chunk", "a chunk of the chunked body is malformed (RFC 9112 §7.1: chunk-size is "
-         "hexadecimal digits, optionally followed by ;extensions, then CRLF)", True),
-        ("illegal status line", "the status line is not 'HTTP/1.x NNN reason' "
-         "(RFC 9112 §4)", True),
-        ("status_code should be in range", "the status code is not a valid three-digit code "
-         "(RFC 9110 §15: 100 to 599)", True),
-        ("_switch_upgrade", "the server answered 101 Switching Protocols although the request "
-         "asked for no Upgrade (RFC 9110 §7.8, §15.2.2)", False),
-        ("receive buffer too long", f"the response {part} is larger than {limit} bytes "
-         "and was refused (RFC 9112 §2.3 lets a client limit it)", False),
-        ("continuation line", "the header section starts with an indented continuation line "
-         "(obsolete line folding with nothing to continue, RFC 9112 §5.2)", True),
-        ("illegal header line", "a header line is malformed (RFC 9112 §5: field-name ':' "
-         "OWS field-value OWS, no whitespace before the colon, no bare CR or NUL)", True),
-        ("illegal", "the response contains bytes that are not allowed there (RFC 9112 §2.2, §5)",
-         True),
-        ("header", "a header field is invalid (RFC 9112 §5)", True),
-    ]
-    # Match on h11's words only, not on the bytes it quotes after ": " (a malformed line
-    # "Content-Length : 5" is a header-line problem, not a Content-Length one).
-    words = low.split(": ", 1)[0]
-    said = readable_reprs(text)
-    for needle, explanation, quote in rules:
-        if needle in words:
-            return f"{explanation}; {where}." + (f" Parser said: {said}" if quote else "")
+    known = _explanations(part, limit).get(key)
+    if known is not None:
+        explanation, quote = known
+        return f"{explanation}; {where}." + (f" Parser said: {said}" if quote else "")
     return f"the response is not valid HTTP/1.1 {where}. Parser said: {said}"
 
 

@@ -27,12 +27,21 @@ from __future__ import annotations
 import ipaddress
 import string
 
-__all__ = ["absolute_parts", "host_problem", "strip_fragment"]
+__all__ = ["absolute_parts", "host_problem", "ip_literal", "strip_fragment"]
 
 # RFC 3986 §2.3 unreserved and §2.2 sub-delims; "%" for pct-encoded (checked below).
 _REG_NAME = frozenset(string.ascii_letters + string.digits + "-._~" + "!$&'()*+,;=" + "%")
 _HEX = frozenset(string.hexdigits)
 _MAX_NAME, _MAX_LABEL = 253, 63
+
+
+def ip_literal(host: str) -> str | None:
+    """Return ``host`` as a bare IP address if it is an IPv4/IPv6 literal (brackets allowed)."""
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        return None
 
 
 def _ipv6(text: str) -> bool:

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 from . import _listeners
 from .errors import FailureKind, TransportError
-from .transport import Phase, ip_literal
+from .hosts import ip_literal
+from .transport import Phase
 
 if TYPE_CHECKING:
     import ssl
@@ -149,6 +150,9 @@ class MemoryTransport:
                 return False  # the server waits for us: waiting longer would hang forever
             target = min(t for t in (wake, deadline) if t is not None)
             time.sleep(min(max(target - now, 0.0), 0.05))
+
+    def fileno(self) -> int | None:
+        return None  # no socket: readiness comes from the in-memory server (see wait)
 
     def close(self) -> None:
         if not self._closed:

@@ -10,7 +10,8 @@ one record that counts them (``PollRecord.repeat``), delivered when the run ends
 recorder is read (``HTTPClient.flush_records``).  The recorder (``trace.py``) keeps the records;
 the inspector reads the recorder.  Everything a learner may want to know about a step is here:
 the status before and after, the return code, the exact bytes written and read, what the
-parser (h11) made of them, and the error message, if any.
+parser (h11, or the engine where it counts payload: ``"synthesised"`` events) made of them, and
+the error message, if any.
 
 Byte objects are referenced, never copied, so recording is cheap even on large downloads;
 bounding memory is the recorder's job.  Records and events are ``NamedTuple`` objects:
@@ -42,6 +43,11 @@ class EventInfo(NamedTuple):
     values: for a response ``{"status_code": 200, "reason": "OK", "http_version": "1.1",
     "headers": [["Name", "value"], ...]}``, for ``Data`` ``{"length": n, "chunk_start": bool,
     "chunk_end": bool}``, for ``EndOfMessage`` ``{"trailers": [[name, value], ...]}``.
+
+    ``"synthesised": True`` in the detail marks a ``Data`` or ``EndOfMessage`` event that h11
+    did not produce: the engine counts chunk payload and Content-Length bodies itself
+    (docs/architecture.md, "Where the project departs from h11") and makes the event h11
+    would have made, so that the trace reads the same; the flag says whose it is.
     """
 
     kind: str
@@ -82,9 +88,9 @@ class PollRecord(NamedTuple):
         ``"connect_to_host"``, ``"request"``, ``"poll"``, ``"read_response_body_chunk"`` or
         ``"close"``.
     time:
-        ``time.monotonic()`` at the end of the step.
+        The client's clock (``time.monotonic()`` by default) at the end of the step.
     started:
-        ``time.monotonic()`` at the start of the step.
+        The client's clock at the start of the step.
     status_before, status_after:
         The client's status around the step.
     result:

@@ -7,7 +7,8 @@ Theory of operation
 (the client reports it as ``ERR_INVALID_PARAMETER``) or None.  Text becomes bytes once, in
 :meth:`RequestWriter.write`, which adds Godot's automatic headers and lets h11 validate the
 request and frame its body (framing is h11's job).  The same h11 connection then parses the
-response: :func:`next_parser` keeps it across keep-alive cycles.
+response (:func:`next_parser`); it is kept for the next keep-alive cycle only when h11 saw the
+whole exchange, so after a Content-Length body the engine counted itself a fresh one is made.
 """
 
 from __future__ import annotations
@@ -20,15 +21,32 @@ from typing import Any
 import h11
 
 from ._cycle import new_parser
-from .hosts import absolute_parts, host_problem
+from .hosts import absolute_parts, host_problem, ip_literal, strip_fragment
 from .status import ERROR_STATUSES, Method, Status
 from .tls import TLSOptions
-from .transport import ip_literal
 
-__all__ = ["RequestWriter", "authority", "bracket", "check_connect_types", "check_request_types",
-           "connect_problem", "framing_problem", "next_parser", "proxy_authorization",
-           "proxy_problem", "request_problem", "split_header",
-           "unbracket"]
+__all__ = [
+    "CHUNK_MAX",
+    "CHUNK_MIN",
+    "RequestWriter",
+    "authority",
+    "bracket",
+    "check_connect_types",
+    "check_request_types",
+    "chunk_size_problem",
+    "connect_arguments",
+    "connect_problem",
+    "framing_problem",
+    "next_parser",
+    "proxy_authorization",
+    "proxy_problem",
+    "proxy_setting",
+    "request_fields",
+    "request_problem",
+    "request_target",
+    "split_header",
+    "unbracket",
+]
 
 _HOST_MIN_LEN = 4  # Godot's HOST_MIN_LEN
 
@@ -62,6 +80,47 @@ def connect_problem(host: str, port: int, tls: TLSOptions | None) -> str | None:
     if any(ch.isspace() for ch in host) or not host:
         return f"the host {host!r} is empty or contains whitespace"
     return host_problem(host)
+
+
+def connect_arguments(host: str, port: int, tls: TLSOptions | None
+                      ) -> tuple[str, int, TLSOptions | None, str | None]:
+    """``connect_to_host``'s arguments as used: ``https://`` in ``host`` enables TLS (default
+    verification unless ``tls`` is given), ``http://`` disables it, port -1 is 80 or 443; and
+    why they must be refused, or None."""
+    if host[:8].lower() == "https://":
+        host, tls = host[8:], tls or TLSOptions.client()
+    elif host[:7].lower() == "http://":
+        host, tls = host[7:], None
+    problem = connect_problem(host, port, tls)
+    return host, port if port >= 0 else (443 if tls is not None else 80), tls, problem
+
+
+#: ``read_chunk_size`` bounds (Godot's).
+CHUNK_MIN, CHUNK_MAX = 256, 16 * 1024 * 1024
+
+
+def chunk_size_problem(value: object, current: int) -> str | None:
+    """Why ``read_chunk_size = value`` must be refused (it stays ``current``), or None.
+    Raises TypeError for a value that is not an int."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"read_chunk_size must be an int, not {type(value).__name__}")
+    if not CHUNK_MIN <= value <= CHUNK_MAX:
+        return (f"read_chunk_size must be between {CHUNK_MIN} and {CHUNK_MAX}; {value} was "
+                f"refused and it stays {current}")
+    return None
+
+
+def proxy_setting(op: str, host: object, port: object, credentials: object
+                  ) -> tuple[tuple[str, int] | None, str | None, str | None]:
+    """``set_http(s)_proxy(host, port, credentials=...)`` as ``(proxy, Proxy-Authorization
+    value, None)`` (proxy None: unset), or ``(None, None, why it is refused)``."""
+    proxy, problem = proxy_problem(op, host, port)
+    auth: str | None = None
+    if problem is None:
+        auth, problem = proxy_authorization(op, credentials)
+    if problem is not None:
+        return None, None, problem
+    return proxy, auth if proxy is not None else None, None
 
 
 def proxy_problem(op: str, host: object, port: object
@@ -180,6 +239,45 @@ def framing_problem(headers: Sequence[str]) -> str | None:
     return None
 
 
+def request_fields(headers: Sequence[str], proxy_kind: str, http_proxy_auth: str | None
+                   ) -> list[tuple[str, str]] | str:
+    """The request's header fields, with the HTTP proxy's ``Proxy-Authorization`` added
+    (``set_http_proxy(credentials=...)``), or why the request must be refused:
+    ``proxy_kind`` is ``"http"``, ``"https"`` (a CONNECT tunnel) or ``""``."""
+    fields = [split_header(h) for h in headers]
+    has_proxy_auth = any(n.lower() == "proxy-authorization" for n, _v in fields)
+    if has_proxy_auth and proxy_kind != "http":
+        # Through a CONNECT tunnel (or with no proxy) the request goes to the origin
+        # server, which must never see proxy credentials.
+        return ("Proxy-Authorization is for a proxy, but this request goes to the origin "
+                "server (" + ("through the HTTPS proxy's tunnel" if proxy_kind == "https"
+                              else "no HTTP proxy is set") + "); give proxy credentials with "
+                "set_http_proxy() or set_https_proxy(credentials=...)")
+    if proxy_kind == "http" and http_proxy_auth and not has_proxy_auth:
+        fields.append(("Proxy-Authorization", http_proxy_auth))
+    return fields
+
+
+def request_target(url: str, proxy_kind: str, host: str, port: int, tls: bool
+                   ) -> tuple[str, str, int, bool]:
+    """``(target, host, port, tls)`` for a request to ``url`` (which passed
+    :func:`request_problem`) on a connection to ``host:port``: the target as sent, and the
+    authority its ``Host`` field names."""
+    target = strip_fragment(url)  # never sent (RFC 9110 §4.2.4)
+    if target.startswith(("http://", "https://")):
+        # Absolute-form, as given (through an HTTP proxy, or asked for): Host must then be
+        # the target's own authority (RFC 9112 §3.2.2).
+        parts = absolute_parts(target)
+        assert not isinstance(parts, str)  # (request_problem refused it otherwise)
+        tls, host, port = parts
+    elif proxy_kind == "http":
+        # Absolute-form for the proxy (RFC 9112 §3.2.2); "OPTIONS *" becomes the bare
+        # authority, which the last proxy turns back into "*" (RFC 9112 §3.2.4).
+        origin = f"http://{authority(host, port)}"
+        target = origin if target == "*" else origin + target
+    return target, host, port, tls
+
+
 def split_header(line: str) -> tuple[str, str]:
     """``"Name: value"`` → ``("Name", "value")`` (the line was checked by request_problem)."""
     name, _colon, value = line.strip().partition(":")
@@ -202,7 +300,9 @@ def authority(host: str, port: int) -> str:
 
 
 def next_parser(parser: h11.Connection | None) -> h11.Connection:
-    """The h11 connection for the next request on this connection."""
+    """The h11 connection for the next request on this connection: the same one when h11 saw
+    the whole previous exchange (both sides DONE), else a fresh one (after a Content-Length
+    body the engine counted without h11, h11 still waits for that body)."""
     if (parser is not None and parser.our_state is h11.DONE
             and parser.their_state is h11.DONE):
         parser.start_next_cycle()  # keep-alive: same parser, next request/response cycle

@@ -2,17 +2,20 @@
 
 Theory of operation
 -------------------
-h11 is the parser of record for every byte of framing.  The client feeds it what arrived and
-calls :func:`drain_events`, which takes h11's events one by one and records what they say in the
-cycle: interim (1xx) responses, the final head, body pieces, the end of the message and its
-trailers.  The framing decisions of RFC 9112 §6.3 are made once, when the final head arrives
-(:func:`_on_head`): does the response have a body, is it chunked, how long is it, does the
-connection close after it?
+h11 parses every byte of framing (heads, chunk-size lines, trailers) and close-delimited
+bodies; payload whose length is already known is counted instead (below, and
+:meth:`httpexplore.engine.Engine.feed_counted` for a Content-Length body).  The engine feeds
+h11 what arrived and calls :func:`drain_events`, which takes h11's events one by one and
+records what they say in the cycle: interim (1xx) responses, the final head, body pieces, the
+end of the message and its trailers.  The framing decisions of RFC 9112 §6.3 are made once,
+when the final head arrives (:func:`_on_head`): does the response have a body, is it chunked,
+how long is it, does the connection close after it?
 
-Chunk payload is the exception (issue #8): it is not framing, so :func:`receive` counts it
-without h11 once h11 has parsed the chunk-size line, and gives h11 every other byte (see
-:func:`_receive_chunked`).  The events, the body and h11's own state come out as if h11 had
-been fed the whole read.
+Chunk payload is counted (docs/architecture.md, "Where the project departs from h11"): it is
+not framing, so :func:`receive` counts it without h11 once h11 has parsed the chunk-size line,
+and gives h11 every other byte (see :func:`_receive_chunked`).  The events, the body and h11's
+own state come out as if h11 had been fed the whole read, except that the ``Data`` events made
+here are labelled ``synthesised``.
 
 A few checks are added to h11's: the size limit of a *complete* head, chunk-size line or
 trailer section (h11 limits only incomplete ones, so its verdict depended on how the bytes were
@@ -20,7 +23,7 @@ split into reads), and the HTTP version (1.x only; no Transfer-Encoding in HTTP/
 violation raises ``h11.RemoteProtocolError``, so the client handles it like h11's own.
 
 Nothing here changes the client's status: a head that calls for status BODY sets
-``cycle.enter_body`` and the client makes the move.  Events for the ``on_poll`` record are
+``cycle.enter_body`` and the driver makes the move.  Events for the ``on_poll`` record are
 appended to ``events`` (``None`` when nobody subscribes, to skip building them).
 
 :func:`tunnel_answer` reads an HTTPS proxy's answer to ``CONNECT`` the same way.
@@ -31,8 +34,8 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 import h11
-from h11._readers import ChunkedReader
 
+from . import _h11compat as compat
 from ._cycle import MAX_HEAD, MAX_INTERIM, Cycle
 from .errors import FailureKind, TransportError, explain_protocol_error
 from .records import EventInfo
@@ -54,10 +57,7 @@ def latin1(b: bytes) -> str:
     return b.decode("latin-1")
 
 
-def unparsed(parser: h11.Connection) -> int:
-    """Bytes h11 holds but has not parsed yet.  (``trailing_data`` would copy them all, at every
-    chunk.)  This reads a private attribute, which is why pyproject pins h11 below 0.17."""
-    return len(parser._receive_buffer)
+unparsed = compat.unparsed
 
 
 def _consumed(c: Cycle, parser: h11.Connection) -> int:
@@ -83,26 +83,26 @@ def receive(c: Cycle, parser: h11.Connection, data: bytes, events: Events) -> No
     """Feed one read (``b""`` = end of stream) and apply h11's events to ``c`` (raises
     RemoteProtocolError).  Inside a chunked body the payload is counted here rather than
     parsed by h11 (:func:`_receive_chunked`); everything else goes to h11 whole."""
-    reader = parser._reader
-    if data and type(reader) is ChunkedReader and not reader._reading_trailer:
+    reader = compat.chunked_reader(parser) if data else None
+    if reader is not None:
         _receive_chunked(c, parser, reader, data, events)
     else:
         parser.receive_data(data)
         drain_events(c, parser, events)
 
 
-def _receive_chunked(c: Cycle, parser: h11.Connection, reader: ChunkedReader, data: bytes,
+def _receive_chunked(c: Cycle, parser: h11.Connection, reader: compat.ChunkedReader, data: bytes,
                      events: Events) -> None:
     """One read of a chunked body: the payload is counted here, the framing parsed by h11.
 
-    h11's ``ChunkedReader`` (``h11/_readers.py`` 0.16; pyproject pins h11 below 0.17) keeps
-    what is left of the current chunk in ``_bytes_in_chunk``, the CRLF still expected after
-    the chunk data in ``_bytes_to_discard`` and ``_reading_trailer`` after the last chunk.
-    While it is inside a chunk's data with nothing unparsed, the next ``_bytes_in_chunk`` bytes
+    h11's chunked reader keeps what is left of the current chunk, the CRLF still expected
+    after the chunk data, and whether the trailer is being read; :mod:`httpexplore._h11compat`
+    reads and sets them (the only place that touches h11's internals).  While the reader is
+    inside a chunk's data with nothing unparsed, the next :func:`~._h11compat.chunk_left` bytes
     are payload whatever they contain: they are taken here and the count is lowered, which is
     all a ``Data`` event would have done (h11's state machine keeps SEND_BODY for it).  When a
-    chunk's last byte is taken, the reader is moved on with the very statement h11 runs after
-    the last byte of a chunk (``_bytes_to_discard = b"\r\n"``), so h11 itself checks the CRLF
+    chunk's last byte is taken, :func:`~._h11compat.end_chunk` moves the reader on with the
+    very statement h11 runs after the last byte of a chunk, so h11 itself checks the CRLF
     that must follow (RFC 9112 §7.1) when it is fed, with its own message if it is missing.
     (Leaving the last byte to h11 would do the same at the cost of one h11 event per chunk.)
 
@@ -116,12 +116,13 @@ def _receive_chunked(c: Cycle, parser: h11.Connection, reader: ChunkedReader, da
 
     Records: h11 makes no ``Data`` event here, so one is made per chunk piece of this read,
     with the flags h11 would have given for the read (``chunk_start`` when the chunk-size line
-    ended in this read, ``chunk_end`` when the piece ends the chunk).  The body: the payload of
+    ended in this read, ``chunk_end`` when the piece ends the chunk), and labelled
+    ``"synthesised": True`` in its detail: the engine made it, not h11.  The body: the payload of
     the read becomes one piece, copied once (not at all when the read is all payload), added
     in ``finally`` so that what came before a framing error is still handed out.
     """
     n = len(data)
-    buffered = parser._receive_buffer
+    buffered = compat.buffered(parser)
     view = memoryview(data)
     pieces: list[memoryview] = []
     taken = 0
@@ -129,36 +130,37 @@ def _receive_chunked(c: Cycle, parser: h11.Connection, reader: ChunkedReader, da
     fresh = False  # the next piece starts a chunk whose size line ended in this read
     try:
         while True:
-            left = reader._bytes_in_chunk
+            left = compat.chunk_left(reader)
             # (h11's reader hands out all it holds before it waits inside chunk data, so the
-            # buffer is empty then; while _bytes_in_chunk > 0, _bytes_to_discard is empty
+            # buffer is empty then; while chunk_left > 0, no CRLF is pending
             # and no trailer is being read.)
-            if left and pos < n and not len(buffered):
+            if left and pos < n and not len(buffered):  # type: ignore[arg-type]
                 end = pos + left if pos + left < n else n
                 pieces.append(view[pos:end])
                 size = end - pos
                 taken += size
                 left -= size
-                reader._bytes_in_chunk = left
+                compat.set_chunk_left(reader, left)
                 if not left:
-                    reader._bytes_to_discard = b"\r\n"  # h11's own end-of-chunk step
+                    compat.end_chunk(reader)  # h11's own end-of-chunk step
                     c.head_start = c.received_total - (n - end) + 2  # the next size line
                 if events is not None:
                     events.append(EventInfo("Data", {"length": size, "chunk_start": fresh,
-                                                     "chunk_end": not left}))
+                                                     "chunk_end": not left,
+                                                     "synthesised": True}))
                 fresh = False
                 pos = end
             elif pos < n:
-                if reader._reading_trailer:
+                if compat.reading_trailer(reader):
                     end = n
                 else:
-                    lf = data.find(b"\n", pos + len(reader._bytes_to_discard))
+                    lf = data.find(b"\n", pos + compat.crlf_pending(reader))
                     end = n if lf < 0 else lf + 1
                 c.unfed = n - end
                 parser.receive_data(data[pos:end])
                 drain_events(c, parser, events)
                 pos = end
-                if reader._bytes_in_chunk:
+                if compat.chunk_left(reader):
                     # h11 parsed a chunk-size line, which ended the window: at offset ``end``.
                     _check_line_end(c, c.received_total - c.unfed)
                     fresh = True
@@ -337,7 +339,7 @@ def _on_end(c: Cycle, event: h11.EndOfMessage, events: Events) -> None:
 def _unsolicited(c: Cycle, data: bytes, events: Events) -> None:
     """Bytes beyond the end of the response: never taken as a next response (RFC 9112
     §9.3.2).  The response is complete; once it is handed out the client closes the
-    connection and reports the bytes (``HTTPClient._complete``)."""
+    connection and reports the bytes (``Driver._complete``)."""
     if len(data) > c.unsolicited:  # (h11's trailing data is all of it, each time)
         _note(events, "Unsolicited", length=len(data) - c.unsolicited)
         c.unsolicited = len(data)

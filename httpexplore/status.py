@@ -14,11 +14,13 @@ Numeric values are Godot 4's (``core/io/http_client.h``), so ``Status.BODY == 7`
 from __future__ import annotations
 
 import enum
+from typing import ClassVar
 
 __all__ = [
     "ERROR_STATUSES",
     "TERMINAL",
     "TRANSITIONS",
+    "GodotConstants",
     "Input",
     "Method",
     "ResponseCode",
@@ -122,16 +124,16 @@ TRANSITIONS: dict[tuple[Status, Input], Status] = {
     (S.CONNECTING, I.CONNECT_FAILED): S.CANT_CONNECT,
     (S.CONNECTING, I.TLS_FAILED): S.TLS_HANDSHAKE_ERROR,
     (S.CONNECTED, I.REQUEST): S.REQUESTING,
-    # An idle keep-alive connection closed by the server, or unsolicited bytes (SPEC 2.3 #5).
+    # An idle keep-alive connection closed by the server, or unsolicited bytes (README, item 5).
     (S.CONNECTED, I.BROKEN): S.CONNECTION_ERROR,
     (S.REQUESTING, I.HEAD_BODY): S.BODY,
     (S.REQUESTING, I.HEAD_DONE): S.CONNECTED,
-    # HTTP/1.0 or "Connection: close" with no body: the socket is closed (SPEC 2.3 #3).
+    # HTTP/1.0 or "Connection: close" with no body: the socket is closed (README, divergence 3).
     (S.REQUESTING, I.HEAD_DONE_CLOSE): S.DISCONNECTED,
     (S.REQUESTING, I.BROKEN): S.CONNECTION_ERROR,
     (S.BODY, I.BODY_DONE): S.CONNECTED,
     (S.BODY, I.BODY_DONE_CLOSE): S.DISCONNECTED,
-    # Truncated or malformed bodies are errors, never a complete response (SPEC 2.3 #2).
+    # Truncated or malformed bodies are errors, never a complete response (README, divergence 2).
     (S.BODY, I.BROKEN): S.CONNECTION_ERROR,
 }
 for _s in Status:
@@ -158,3 +160,41 @@ def next_status(status: Status, what: Input) -> Status:
         return TRANSITIONS[(status, what)]
     except KeyError:
         raise ValueError(f"no transition from {status.name} on {what.value!r}") from None
+
+
+class GodotConstants:
+    """Godot's constants as class attributes, spelled as in GDScript: ``HTTPClient.STATUS_BODY``,
+    ``HTTPClient.METHOD_GET``, ``HTTPClient.RESPONSE_OK``, and the enums themselves
+    (``HTTPClient.Status.BODY``).  :class:`~httpexplore.client.HTTPClient` inherits them."""
+
+    # (The RESPONSE_* codes and the enums themselves are added below the class.)
+    STATUS_DISCONNECTED: ClassVar[Status] = Status.DISCONNECTED
+    STATUS_RESOLVING: ClassVar[Status] = Status.RESOLVING
+    STATUS_CANT_RESOLVE: ClassVar[Status] = Status.CANT_RESOLVE
+    STATUS_CONNECTING: ClassVar[Status] = Status.CONNECTING
+    STATUS_CANT_CONNECT: ClassVar[Status] = Status.CANT_CONNECT
+    STATUS_CONNECTED: ClassVar[Status] = Status.CONNECTED
+    STATUS_REQUESTING: ClassVar[Status] = Status.REQUESTING
+    STATUS_BODY: ClassVar[Status] = Status.BODY
+    STATUS_CONNECTION_ERROR: ClassVar[Status] = Status.CONNECTION_ERROR
+    STATUS_TLS_HANDSHAKE_ERROR: ClassVar[Status] = Status.TLS_HANDSHAKE_ERROR
+    METHOD_GET: ClassVar[Method] = Method.GET
+    METHOD_HEAD: ClassVar[Method] = Method.HEAD
+    METHOD_POST: ClassVar[Method] = Method.POST
+    METHOD_PUT: ClassVar[Method] = Method.PUT
+    METHOD_DELETE: ClassVar[Method] = Method.DELETE
+    METHOD_OPTIONS: ClassVar[Method] = Method.OPTIONS
+    METHOD_TRACE: ClassVar[Method] = Method.TRACE
+    METHOD_CONNECT: ClassVar[Method] = Method.CONNECT
+    METHOD_PATCH: ClassVar[Method] = Method.PATCH
+    METHOD_MAX: ClassVar[Method] = Method.MAX
+
+
+def _install_godot_constants() -> None:
+    for enum_type in (Status, Method, ResponseCode):
+        setattr(GodotConstants, enum_type.__name__, enum_type)
+    for code in ResponseCode:
+        setattr(GodotConstants, f"RESPONSE_{code.name}", code)
+
+
+_install_godot_constants()

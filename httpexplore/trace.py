@@ -20,12 +20,14 @@ still open (``HTTPClient.flush_records``), so answers are never behind.
 
 **Bounded memory.**  Each request cycle (and each connection's set-up) may keep at most
 ``max_bytes_per_cycle`` bytes of ``sent + received + body``, and the whole trace at most
-``max_bytes_total``.  Past that, records are stored with
-their byte fields cut short; :meth:`Trace.omitted` says how many bytes of each were not kept, all
-totals still count them, and the byte annotation shows them as ``omitted`` segments.  A record
-is stored as a plain tuple of its fields (``trace.records`` builds the ``PollRecord`` objects on
-access); under the cap its byte objects are the client's own (no copy), over it they are cut
-short, so a 1 GiB download costs 4 MiB of byte log, not 2 GiB.
+``max_bytes_total``.  Past that, records are stored with their byte fields cut short;
+:meth:`Trace.omitted` says how many bytes of each were not kept, all totals still count them, and
+the byte annotation shows them as ``omitted`` segments.  A record is stored as a flat tuple the
+garbage collector stops tracking (statuses as ints, the cycle and the events as indexes into
+per-trace tables: ``_Fields`` below), so full collections never walk the trace;
+``trace.records`` builds the ``PollRecord`` objects on access.  Under the cap its byte objects
+are the client's own (no copy), over it they are cut short, so a 1 GiB download costs 4 MiB of
+byte log, not 2 GiB.
 
 **Bounded record count.**  Bytes are not the only cost: each record, its events and the
 analysis built from it take a few hundred bytes, and an endless body read 256 bytes at a time
@@ -88,7 +90,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
@@ -135,11 +137,18 @@ DEFAULT_MAX_RECORDS = 20_000
 MAX_DATA_EVENTS = 32
 _CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
 _ROUTINE_OPS = ("poll", "read_response_body_chunk")
-#: A record's fields as stored: a plain tuple in PollRecord's field order.
+#: A record as stored (a *row*): a flat tuple in PollRecord's field order whose items the
+#: garbage collector does not track (ints, floats, str, bytes), so after one collection the row
+#: is untracked and full collections never walk the trace: the statuses and the result are
+#: stored as ints, the cycle as an index into the trace's cycle table and the events as an
+#: index into its event table (-1: none).  :meth:`Trace._record` turns a row into a PollRecord.
 _Fields = tuple[Any, ...]
 # tuple.__new__ with the fields in order builds a PollRecord without its Python-level __new__.
 _new_record = tuple.__new__
 _NOTHING_OMITTED = (0, 0, 0)
+_STATUS_OF = {int(s): s for s in Status}
+_ERROR_OF = {int(e): e for e in Error}
+_CYCLE, _EVENTS = 7, 11  # row positions of the table indexes
 
 
 class _Rows(Sequence[Any]):
@@ -172,10 +181,15 @@ class _Rows(Sequence[Any]):
 
 
 class _RecordRows(_Rows):
-    """:class:`_Rows` over the trace's stored field tuples, handing out :class:`PollRecord`
-    objects (built on access: storing plain tuples keeps recording cheap)."""
+    """:class:`_Rows` over the trace's rows, handing out :class:`PollRecord` objects (built on
+    access: storing plain tuples keeps recording cheap)."""
 
-    __slots__ = ()
+    __slots__ = ("_record",)
+
+    def __init__(self, items: list[Any], stop: int,
+                 record: Callable[[_Fields], PollRecord]) -> None:
+        super().__init__(items, stop)
+        self._record = record
 
     @overload
     def __getitem__(self, i: int) -> PollRecord: ...
@@ -184,8 +198,8 @@ class _RecordRows(_Rows):
 
     def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
         if isinstance(i, slice):
-            return [_new_record(PollRecord, t) for t in self._items[:self._stop][i]]
-        return _new_record(PollRecord, super().__getitem__(i))
+            return [self._record(t) for t in self._items[:self._stop][i]]
+        return self._record(super().__getitem__(i))
 
 
 class _Analysis:
@@ -206,10 +220,10 @@ class _Analysis:
         self.errors: list[str] = []
         self.last_info: object = None  # the CycleInfo of the last step analysed in full
 
-    def run(self, records: list[_Fields], omitted: dict[int, tuple[int, int, int]]) -> None:
+    def run(self, records: list[_Fields], omitted: dict[int, tuple[int, int, int]],
+            record: Callable[[_Fields], PollRecord]) -> None:
         for pos in range(self.done, len(records)):
-            self._one(pos, _new_record(PollRecord, records[pos]),
-                      omitted.get(pos, _NOTHING_OMITTED))
+            self._one(pos, record(records[pos]), omitted.get(pos, _NOTHING_OMITTED))
         self.done = len(records)
 
     def _one(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> None:
@@ -364,12 +378,16 @@ class Trace:
     max_records:
         Records kept before routine body steps are summarised (default 20,000; see the module
         docstring, "Bounded record count").
+    clock:
+        The clock of the trace's time anchor; default: the client's (``HTTPClient.clock``), so
+        that step times and the anchor agree, or ``time.monotonic`` without a client.
     """
 
     def __init__(self, client: HTTPClient | None = None, *,
                  max_bytes_per_cycle: int = DEFAULT_MAX_BYTES,
                  max_bytes_total: int = DEFAULT_MAX_TOTAL,
-                 max_records: int = DEFAULT_MAX_RECORDS) -> None:
+                 max_records: int = DEFAULT_MAX_RECORDS,
+                 clock: Callable[[], float] | None = None) -> None:
         if max_bytes_per_cycle < 0 or max_bytes_total < 0 or max_records < 0:
             raise ValueError("max_bytes_per_cycle, max_bytes_total and max_records must be "
                              ">= 0")
@@ -381,11 +399,18 @@ class Trace:
         self._summary_at = -1  # the summary record the last summarised step went to
         self._merged_events = 0
         self._total_left = max_bytes_total
-        # One anchor maps monotonic step times to wall-clock time (HAR startedDateTime).
-        self.started = time.monotonic()
+        # One anchor maps the client's step times to wall-clock time (HAR startedDateTime),
+        # on the client's clock (the records' times are from it too).
+        if clock is None:
+            clock = client.clock if client is not None else time.monotonic
+        self.started = clock()
         self.started_wall = time.time()
-        # PollRecord fields as plain tuples (cheaper to build; PollRecord objects on access).
+        # Rows (see _Fields): flat, GC-untracked tuples; PollRecord objects are built on access.
         self._records: list[_Fields] = []
+        # The rows' tables (see _Fields): cycles as the client emitted them (one per stretch of
+        # steps), and the events of the records that have any.
+        self._cycles: list[CycleInfo] = []
+        self._events: list[tuple[EventInfo, ...]] = []
         self._omitted: dict[int, tuple[int, int, int]] = {}
         self._key: tuple[int, int] | None = None
         self._cycle_info: object = None
@@ -416,10 +441,11 @@ class Trace:
                  body: bytes, events: tuple[EventInfo, ...], message: str, repeat: int) -> None:
         # O(1) and no copy unless the cycle's byte budget is exceeded.  This runs for every
         # step of a download, so it takes the fields as arguments (HTTPClient.on_step: no
-        # object is built for the call) and stores one plain tuple.  The client keeps one
+        # object is built for the call) and stores one flat row.  The client keeps one
         # CycleInfo object per stretch of steps, so an identity check usually settles the key.
         if c is not self._cycle_info:
             self._cycle_info = c
+            self._cycles.append(c)
             key = (c.connection, c.cycle)
             if key != self._key:
                 self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
@@ -440,8 +466,11 @@ class Trace:
             sent = received = body = b""
         else:
             sent, received, body = self._cut(sent, received, body)
-        self._records.append((index, op, end, started, before, after, result, c, sent,
-                              received, body, events, message, repeat))
+        if events:
+            self._events.append(events)
+        self._records.append((index, op, end, started, int(before), int(after), int(result),
+                              len(self._cycles) - 1, sent, received, body,
+                              len(self._events) - 1 if events else -1, message, repeat))
 
     def _summarise(self, index: int, op: str, end: float, started: float, status: Status,
                    c: CycleInfo, sizes: tuple[int, int, int], repeat: int) -> None:
@@ -451,7 +480,8 @@ class Trace:
         done = self._analysis.done
         for pos in range(len(records) - 1, max(len(records) - 3, done - 1), -1):
             old = records[pos]
-            if old[1] == op and (old[7] is c or old[7] == c) and pos in self._summaries:
+            cycle = self._cycles[old[_CYCLE]]
+            if old[1] == op and (cycle is c or cycle == c) and pos in self._summaries:
                 kept = omitted[pos]
                 omitted[pos] = (kept[0] + sizes[0], kept[1] + sizes[1], kept[2] + sizes[2])
                 records[pos] = (*old[:2], end, *old[3:13], old[13] + repeat)
@@ -461,15 +491,15 @@ class Trace:
         # analysed never change).
         self._summaries.add(len(records))
         omitted[len(records)] = sizes
-        records.append((index, op, end, started, status, status, Error.OK, c, b"", b"", b"",
-                        (), "", repeat))
+        records.append((index, op, end, started, int(status), int(status), 0,
+                        len(self._cycles) - 1, b"", b"", b"", -1, "", repeat))
 
     def _merge_data(self, events: tuple[EventInfo, ...]) -> tuple[EventInfo, ...]:
         """Keep the first ``MAX_DATA_EVENTS`` Data events (and every other event, in order);
         the later Data events become one, at the place of the first of them."""
         out: list[EventInfo] = []
         kept = length = merged = 0
-        last_end = False
+        last_end = synthesised = False
         slot = -1
         for event in events:
             if event.kind != "Data":
@@ -484,10 +514,14 @@ class Trace:
                 merged += 1
                 length += int(event.detail.get("length", 0))
                 last_end = bool(event.detail.get("chunk_end", False))
+                synthesised = synthesised or bool(event.detail.get("synthesised", False))
         if slot < 0:
             return events
-        out[slot] = EventInfo("Data", {"length": length, "chunk_start": False,
-                                       "chunk_end": last_end, "merged": merged})
+        detail = {"length": length, "chunk_start": False, "chunk_end": last_end,
+                  "merged": merged}
+        if synthesised:  # (some of them were the engine's, not h11's)
+            detail["synthesised"] = True
+        out[slot] = EventInfo("Data", detail)
         self._merged_events += merged - 1
         return tuple(out)
 
@@ -536,11 +570,47 @@ class Trace:
             return
         if any(omitted):
             self._omitted[len(self._records)] = omitted
-        self._records.append(tuple(record))
+        c, events = record.cycle, record.events
+        if c is not self._cycle_info:
+            self._cycle_info = c
+            self._cycles.append(c)
+        if events:
+            self._events.append(events)
+        self._records.append((*record[:4], int(record.status_before), int(record.status_after),
+                              int(record.result), len(self._cycles) - 1, *record[8:11],
+                              len(self._events) - 1 if events else -1, *record[12:]))
+
+    def _record(self, row: _Fields) -> PollRecord:
+        """The PollRecord a row stands for."""
+        events = row[_EVENTS]
+        return _new_record(PollRecord, (
+            row[0], row[1], row[2], row[3], _STATUS_OF[row[4]], _STATUS_OF[row[5]],
+            _ERROR_OF[row[6]], self._cycles[row[_CYCLE]], row[8], row[9], row[10],
+            self._events[events] if events >= 0 else (), row[12], row[13]))
+
+    @classmethod
+    def from_records(cls, records: Iterable[tuple[PollRecord, tuple[int, int, int]]], *,
+                     started: float, started_wall: float,
+                     max_bytes_per_cycle: int = DEFAULT_MAX_BYTES,
+                     max_records: int = DEFAULT_MAX_RECORDS, summarised_steps: int = 0,
+                     merged_events: int = 0) -> Trace:
+        """A detached trace built from records, as a recorder would have kept them: each
+        ``(record, omitted)`` goes through the live caps, ``omitted`` being the (sent,
+        received, body) bytes already left out.  ``started``/``started_wall`` are the clock
+        anchor (the records' clock, and the wall-clock time at that moment).  The loader
+        (:mod:`httpexplore.export.loader`) builds traces this way."""
+        trace = cls(max_bytes_per_cycle=max_bytes_per_cycle, max_records=max_records,
+                    clock=lambda: started)
+        trace.started_wall = started_wall
+        for record, omitted in records:
+            trace._add_capped(record, omitted)
+        trace._summarised += summarised_steps
+        trace._merged_events += merged_events
+        return trace
 
     def _add_capped(self, record: PollRecord, omitted: tuple[int, int, int]) -> None:
         """Add a loaded record through the live caps, keeping the bytes the file says were
-        omitted already (:mod:`httpexplore.traceload`)."""
+        omitted already."""
         n = len(self._records)
         self._on_step(*record)
         if any(omitted):
@@ -553,6 +623,7 @@ class Trace:
         """Forget every record (recording continues if attached)."""
         self._sync()  # steps folded before now are forgotten too
         self._records = []
+        self._cycles, self._events = [], []
         self._omitted = {}
         self._summaries = set()
         self._summarised = 0
@@ -567,7 +638,7 @@ class Trace:
     def records(self) -> Sequence[PollRecord]:
         """The stored records, oldest first (byte fields cut short past the cap)."""
         self._sync()
-        return _RecordRows(self._records, len(self._records))
+        return _RecordRows(self._records, len(self._records), self._record)
 
     def __len__(self) -> int:
         """The number of records (a folded run of quiet steps is one; see :attr:`steps`)."""
@@ -588,12 +659,12 @@ class Trace:
     def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
         self._sync()
         if isinstance(i, slice):
-            return [_new_record(PollRecord, t) for t in self._records[i]]
-        return _new_record(PollRecord, self._records[i])
+            return [self._record(t) for t in self._records[i]]
+        return self._record(self._records[i])
 
     def __iter__(self) -> Iterator[PollRecord]:
         self._sync()
-        return iter([_new_record(PollRecord, t) for t in self._records])
+        return iter([self._record(t) for t in self._records])
 
     def omitted(self, k: int) -> tuple[int, int, int]:
         """Bytes of record ``k`` counted but not kept: ``(sent, received, body)``."""
@@ -611,7 +682,7 @@ class Trace:
         self._sync()
         analysis = self._analysis
         if analysis.done < len(self._records):
-            analysis.run(self._records, self._omitted)
+            analysis.run(self._records, self._omitted, self._record)
         return analysis
 
     @property
@@ -660,7 +731,7 @@ class Trace:
         """
         a = self._a()
         k = range(len(self._records))[k]
-        record = _new_record(PollRecord, self._records[k])
+        record = self._record(self._records[k])
         owner = a.owner[k]
         conn = a.connections[record.cycle.connection]
         pending = [s for s in a.scanners[conn.number].pending()
@@ -693,54 +764,50 @@ class Trace:
         for pos in ex.records:
             if pos > k:
                 break
-            view.add(pos, _new_record(PollRecord, self._records[pos]),
+            view.add(pos, self._record(self._records[pos]),
                      self._omitted.get(pos, _NOTHING_OMITTED))
         return view
 
-    # -- exports and display (har.py does the formatting) -----------------------------------
+    # -- exports and display: conveniences over httpexplore.export (the formats live there) --
     def to_har(self, *, raw_bytes: bool = False) -> dict[str, Any]:
-        """The trace as a HAR 1.2 ``dict`` (one entry per request cycle).
-
-        ``raw_bytes=True`` adds the kept wire bytes (base64) under ``_httpexplore``.
-        """
-        from . import har
-        return har.to_har(self, raw_bytes=raw_bytes)
+        """:func:`httpexplore.export.to_har`: the trace as a HAR 1.2 ``dict``."""
+        from . import export
+        return export.to_har(self, raw_bytes=raw_bytes)
 
     def save_har(self, path: str | os.PathLike[str], *, raw_bytes: bool = False) -> None:
-        """Write :meth:`to_har` as UTF-8 JSON (open it in a browser's network tab)."""
-        from . import har
-        har.write_json(path, har.to_har(self, raw_bytes=raw_bytes))
+        """:func:`httpexplore.export.save_har`: HAR as UTF-8 JSON (a browser's network tab)."""
+        from . import export
+        export.save_har(self, path, raw_bytes=raw_bytes)
 
     def to_text(self) -> str:
-        """A ``curl --trace-ascii``-style dump of every step and byte."""
-        from . import har
-        return har.to_text(self)
+        """:func:`httpexplore.export.to_text`: a ``curl --trace-ascii``-style dump."""
+        from . import export
+        return export.to_text(self)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write every record (bytes as base64) as JSON, for :meth:`load`."""
-        from . import har
-        har.write_json(path, har.dump_records(self))
+        """:func:`httpexplore.export.save`: every record as JSON, for :meth:`load`."""
+        from . import export
+        export.save(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *,
              max_file_bytes: int = 64 * 1024 * 1024) -> Trace:
-        """Read a trace written by :meth:`save`; it answers the same questions offline.
-
-        The file is not trusted: a bad field raises ``ValueError`` naming it, a file larger
-        than ``max_file_bytes`` (64 MiB unless raised) is refused before it is read, and the
-        live recording caps apply (see :mod:`httpexplore.traceload`)."""
-        from . import traceload
-        return traceload.load(cls, path, max_file_bytes=max_file_bytes)
+        """:func:`httpexplore.export.load`: read a trace written by :meth:`save`; it answers
+        the same questions offline.  The file is not trusted: a bad field raises
+        ``ValueError`` naming it, a file larger than ``max_file_bytes`` (64 MiB unless raised)
+        is refused before it is read, and the live recording caps apply."""
+        from . import export
+        return export.load(path, max_file_bytes=max_file_bytes, cls=cls)
 
     def snapshot(self, *, times: bool = False, polls: bool = True) -> str:
         """Plain text: the steps (``polls``) and one line per cycle.  Deterministic unless
         ``times=True`` (no ports, clock times or ids)."""
-        from . import har
-        return har.snapshot(self, times=times, polls=polls)
+        from . import export
+        return export.snapshot(self, times=times, polls=polls)
 
     def _repr_html_(self) -> str:
-        from . import har
-        return har.to_html(self)
+        from . import export
+        return export.to_html(self)
 
     def __repr__(self) -> str:
         a = self._a()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import concurrent.futures
 import enum
 import errno
-import ipaddress
 import os
 import select
 import socket
@@ -34,6 +33,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import FailureKind, TransportError
+from .hosts import ip_literal
 
 if TYPE_CHECKING:
     import ssl
@@ -89,14 +89,9 @@ class Transport(Protocol):
     def close(self) -> None:
         """Release the stream.  Idempotent."""
 
-
-def ip_literal(host: str) -> str | None:
-    """Return ``host`` as a bare IP address if it is an IPv4/IPv6 literal (brackets allowed)."""
-    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    try:
-        return str(ipaddress.ip_address(bare))
-    except ValueError:
-        return None
+    def fileno(self) -> int | None:
+        """The file descriptor that becomes readable when bytes arrive (for an event loop's
+        ``add_reader``), or None where there is none (in memory, scripted, not connected)."""
 
 
 # One small pool for every client: getaddrinfo blocks, so it runs off the caller's thread.
@@ -370,6 +365,16 @@ class SocketTransport:
             return True
         return False
 
+    def fileno(self) -> int | None:
+        sock = self._sock
+        if sock is None:
+            return None
+        try:
+            fd = sock.fileno()
+        except OSError:
+            return None
+        return fd if fd >= 0 else None
+
     def close(self) -> None:
         if self._future is not None:
             self._future.cancel()
@@ -534,6 +539,9 @@ class ScriptedTransport:
         if read and self.incoming and self.incoming[0] is WOULD_BLOCK:
             self.incoming.popleft()
         return True
+
+    def fileno(self) -> int | None:
+        return None  # a script has no file descriptor
 
     def close(self) -> None:
         self.closed = True

@@ -103,16 +103,7 @@ class AutoPollMixin:
         None (auto-poll then sleeps a moment instead of watching the socket)."""
         if self.client.get_status() not in (Status.REQUESTING, Status.BODY):
             return None
-        # The client never needs to publish its socket, so this reads the socket transport's
-        # private attribute; a scripted transport has no socket.
-        sock = getattr(getattr(self.client, "_transport", None), "_sock", None)
-        if sock is None:
-            return None
-        try:
-            fd: int = sock.fileno()
-        except OSError:
-            return None
-        return fd if fd >= 0 else None
+        return self.client.fileno()  # None for a transport with no socket (memory, scripted)
 
     def _auto_step(self) -> bool:
         client = self.client

@@ -90,7 +90,6 @@ _T = TypeVar("_T")
 #: The tutorial's request headers.
 DEFAULT_HEADERS = ("User-Agent: Pirulo/1.0 (Godot)", "Accept: */*")
 
-_CALLER_OPS = frozenset({"connect_to_host", "request", "request_raw"})
 _METHODS = [(m.name, m) for m in Method if m is not Method.MAX]
 _TOOLTIPS = {
     "connect": "connect_to_host(host, port): start connecting (closes any connection first)",
@@ -159,7 +158,6 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
         self._quiet = False         # True while the inspector itself moves the slider/toggle
         self._tail = b""            # last TAIL_BYTES of the current body (the trace keeps the head)
         self._tail_key: tuple[int, int] | None = None
-        self._refusals: dict[int, str] = {}  # position -> message of a refused call
         self._polls = sum(row.repeat for row in trace.timeline if row.op == "poll")  # for __repr__
         self._moved = 0             # bytes moved by steps (auto-poll's progress test)
         self._task: asyncio.Task[int] | None = None
@@ -354,7 +352,6 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
         self._stops.reset(self._base)
         self._follow = True
         self._tail, self._tail_key = b"", None
-        self._refusals.clear()
         self._polls = 0
         self.refresh()
 
@@ -408,9 +405,6 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
                 self._tail, self._tail_key = b"", key
             keep = views.TAIL_BYTES
             self._tail = body[-keep:] if len(body) >= keep else (self._tail + body)[-keep:]
-        if result is not Error.OK and not message and op in _CALLER_OPS:
-            # A refused call (bad URL, wrong status): the message is on the client only.
-            self._refusals[len(self.trace) - 1] = self.client.error_message
         if op == "poll":
             self._polls += repeat
         self._moved += len(sent) + len(received) + len(body)
@@ -492,7 +486,7 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
                 live=None if live else self.client.get_status())
             self.history_label.value = f"{state.record.op}()" + ("" if live else
                                                                  " — End: back to live")
-            message = self._refusals.get(pos, state.error_message)
+            message = state.error_message
         else:
             self.status_html.value = views.status_badge(status, where="no steps yet")
             self.history_label.value = ""
@@ -628,7 +622,7 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
         polls = sum(r.repeat for r in self.trace.timeline[self._base:pos + 1] if r.op == "poll")
         return views.snapshot_text(state, step=self.history_slider.value, last=self.steps - 1,
                                    polls=polls, target=self.trace.records[pos].cycle.target,
-                                   message=self._refusals.get(pos, state.error_message))
+                                   message=state.error_message)
 
     # ------------------------------------------------------------------ lifecycle --------
     def close(self) -> None:

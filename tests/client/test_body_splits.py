@@ -98,7 +98,7 @@ def test_unsplit_response_is_read_correctly(name: str) -> None:
     out = run(name, [data])
     assert out.body == body
     assert out.message == "" and out.final in (S.CONNECTED, S.DISCONNECTED)
-    closes = eof or name.startswith("http10")  # HTTP/1.0 closes after the body (SPEC §2.3 #3)
+    closes = eof or name.startswith("http10")  # HTTP/1.0 closes (README, divergence 3)
     assert out.final is (S.DISCONNECTED if closes else S.CONNECTED)
     assert out.code in (200, 204)
 

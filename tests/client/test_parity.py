@@ -1,7 +1,8 @@
-"""The Godot parity checklist (``godot-httpclient.md`` §7), one test per line.
+"""Godot's HTTPClient behaviour, checked line by line against this client.
 
-Where SPEC §2.3 lists a deliberate divergence, the test asserts the RFC 9112 behaviour instead
-and names the divergence (``divergence_N`` in the test name, SPEC §2.3 item N).  The
+Where the README's "Godot parity and deliberate divergences" lists a divergence, the test
+asserts the RFC 9112 behaviour instead and names it (``divergence_N`` in the test name: the
+README's item N).  The
 ``HTTPRequest``-style lines of the checklist are not tested: httpexplore has no such layer.
 """
 
@@ -383,7 +384,7 @@ def test_status_after_head_with_framing_or_close_is_body(head: bytes, after: Sta
 def test_rfc9112_6_3_rule_8_head_without_framing_is_a_close_delimited_body() -> None:
     """Godot goes to CONNECTED for a head with neither Content-Length nor chunked (keep-alive),
     leaving the body unread.  RFC 9112 §6.3 rule 8 (and h11): the body runs until the server
-    closes; the client reads it all, then ends DISCONNECTED.  Not listed in SPEC §2.3; it is
+    closes; the client reads it all, then ends DISCONNECTED.  Not listed in the README; it is
     the same principle as divergences 2 and 3 (never a silently truncated response)."""
     out, client, _t = exchange([b"HTTP/1.1 200 OK\r\nX: y\r\n\r\n", b"all ", b"of it", EOF])
     assert out.statuses == [S.REQUESTING, S.BODY, S.DISCONNECTED]
@@ -652,7 +653,7 @@ def test_blocking_mode_one_poll_from_requesting_to_body() -> None:
     assert client.poll() is OK and client.get_status() is S.CONNECTED
 
 
-# -- SPEC §2.3 items not on Godot's checklist -----------------------------------------------------
+# -- README divergences not on Godot's checklist ---------------------------------------------------
 @pytest.mark.parametrize("head", [b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2",
                                   b"HTTP/1.0 200 OK\r\nContent-Length: 2",
                                   b"HTTP/1.0 200 OK"])

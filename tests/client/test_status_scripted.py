@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from clientkit import ADDRESS, Driver, scripted_client
 
-import httpexplore.client as client_module
+import httpexplore.driver as client_module  # (the poll loop moved to driver.py)
 from httpexplore import Error, Method, Status, TLSOptions
 from httpexplore.errors import FailureKind, TransportError
 from httpexplore.status import TRANSITIONS, Input

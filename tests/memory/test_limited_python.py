@@ -36,7 +36,7 @@ def test_tutorial_recorder_and_exports_without_ssl_threads_or_sockets() -> None:
 def test_ssl_is_imported_only_when_tls_is_used() -> None:
     code = """
 import sys
-import httpexplore, httpexplore.demo, httpexplore.har, httpexplore.trace
+import httpexplore, httpexplore.demo, httpexplore.export, httpexplore.trace
 from httpexplore import HTTPClient
 from httpexplore.demo import DemoServer
 with DemoServer() as srv:   # a socket server, plain HTTP

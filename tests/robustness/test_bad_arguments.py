@@ -1,5 +1,6 @@
-"""Caller mistakes (SPEC §2.1): wrong *values* return the documented ``Error`` and leave a
-plain-language ``error_message`` (nothing changes); wrong *types* raise ``TypeError``."""
+"""Caller mistakes (README, divergence 8; docs/limits.md): wrong *values* return the documented
+``Error`` and leave a plain-language ``error_message`` (nothing changes); wrong *types* raise
+``TypeError``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loading a saved trace (``Trace.load``) without trusting the file (issue #12 item 8).
+"""Loading a saved trace (``export.load``, ``Trace.load``) without trusting the file.
 
 Theory of operation
 -------------------
@@ -23,15 +23,16 @@ import binascii
 import json
 import math
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
-from .errors import Error
-from .hosts import host_problem
-from .records import CycleInfo, EventInfo, PollRecord
-from .status import Method, Status
+from ..errors import Error
+from ..hosts import host_problem
+from ..records import CycleInfo, EventInfo, PollRecord
+from ..status import Method, Status
 
 if TYPE_CHECKING:
-    from .trace import Trace
+    from ..trace import Trace
 
 __all__ = ["DEFAULT_MAX_FILE", "FORMAT", "load"]
 
@@ -142,9 +143,15 @@ def _detail(kind: str, detail: dict[str, Any], where: str) -> dict[str, Any]:
             "chunk_end": _bool(detail.get("chunk_end", False), f"{where}.chunk_end")}
         if "merged" in detail:  # the recorder's merged Data events (trace.MAX_DATA_EVENTS)
             out["merged"] = _int(detail["merged"], f"{where}.merged", 1)
+        if detail.get("synthesised"):  # made by the engine, not by h11 (records.EventInfo)
+            out["synthesised"] = _bool(detail["synthesised"], f"{where}.synthesised")
         return out
     if kind == "EndOfMessage":
-        return {"trailers": _pairs(detail.get("trailers", []), f"{where}.trailers")}
+        end: dict[str, Any] = {"trailers": _pairs(detail.get("trailers", []),
+                                                  f"{where}.trailers")}
+        if detail.get("synthesised"):
+            end["synthesised"] = _bool(detail["synthesised"], f"{where}.synthesised")
+        return end
     if kind in ("Error", "FramingConflict"):
         return {"message": _str(detail.get("message", ""), f"{where}.message")}
     if kind == "Resolved":
@@ -241,7 +248,7 @@ def load(cls: type[Trace], path: str | os.PathLike[str], *,
     """Build a trace (of class ``cls``) from a file written by ``Trace.save``; raises
     ``ValueError`` naming the first bad field, or when the file is larger than
     ``max_file_bytes``."""
-    from .trace import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS
+    from ..trace import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS
 
     size = os.stat(path).st_size
     if size > max_file_bytes:
@@ -262,22 +269,23 @@ def load(cls: type[Trace], path: str | os.PathLike[str], *,
         summarised = _int(data.get("summarised_steps", 0), "summarised_steps")
         merged = _int(data.get("merged_events", 0), "merged_events")
         anchor = _dict(data.get("anchor", {}), "anchor")
-        # The live caps apply: a file cannot ask for more than a recording would keep.
-        trace = cls(max_bytes_per_cycle=min(per_cycle, DEFAULT_MAX_BYTES),
-                    max_records=min(max_records, DEFAULT_MAX_RECORDS))
-        trace.started = _time(anchor.get("monotonic", trace.started), "anchor.monotonic")
-        trace.started_wall = _time(anchor.get("wall", trace.started_wall), "anchor.wall")
-        records = _list(data.get("records"), "records", 1 << 24)
-        trace.clear()  # re-anchor the analysis
+        # (A file without an anchor is anchored now, as it always was.)
+        started = _time(anchor.get("monotonic", time.monotonic()), "anchor.monotonic")
+        started_wall = _time(anchor.get("wall", time.time()), "anchor.wall")
+        raw = _list(data.get("records"), "records", 1 << 24)
+        records: list[tuple[PollRecord, tuple[int, int, int]]] = []
         last: CycleInfo | None = None
-        for i, d in enumerate(records):
+        for i, d in enumerate(raw):
             record, omitted = _record(d, f"records[{i}]", size)
             if record.cycle == last:  # one object per stretch of steps, as when recording
                 record = record._replace(cycle=last)
             last = record.cycle
-            trace._add_capped(record, omitted)
-        trace._summarised += summarised
-        trace._merged_events += merged
+            records.append((record, omitted))
+        # The live caps apply: a file cannot ask for more than a recording would keep.
+        trace = cls.from_records(records, started=started, started_wall=started_wall,
+                                 max_bytes_per_cycle=min(per_cycle, DEFAULT_MAX_BYTES),
+                                 max_records=min(max_records, DEFAULT_MAX_RECORDS),
+                                 summarised_steps=summarised, merged_events=merged)
     except _Bad as exc:
         raise ValueError(f"{os.fspath(path)!r}: {exc}") from None
     return trace

@@ -1,0 +1,172 @@
+"""What each public step of an :class:`~httpexplore.client.HTTPClient` did, for its subscribers.
+
+Theory of operation
+-------------------
+During a step the driver appends what it wrote (:attr:`StepLog.sent`), read
+(:attr:`StepLog.received`) and observed (:attr:`StepLog.events`); at the end of the step
+:meth:`StepLog.emit` hands one record's fields to every ``on_step`` subscriber (``on_poll``
+ones get a frozen :class:`~httpexplore.records.PollRecord`).  With no subscriber nothing is
+built at all (the driver checks :attr:`StepLog.subscribers` first).
+
+Quiet steps that repeat the last record exactly (same op, status and cycle, nothing written,
+read or parsed) are counted (:meth:`StepLog.fold`) and delivered as one record with
+``repeat`` = the count, before the next record or on :meth:`StepLog.flush`.  Times come from
+the clock the client was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import Error
+from .records import CycleInfo, EventInfo, PollRecord
+from .status import ERROR_STATUSES, Status
+
+__all__ = ["PollCallback", "StepCallback", "StepLog"]
+
+_OK = Error.OK
+# PollRecord is a NamedTuple: tuple.__new__ with the fields in order skips its Python-level
+# __new__.  The assertion keeps that order honest.
+_new_record = tuple.__new__
+assert PollRecord._fields == ("index", "op", "time", "started", "status_before", "status_after",
+                              "result", "cycle", "sent", "received", "body", "events",
+                              "error_message", "repeat")
+
+PollCallback = Callable[[PollRecord], None]
+#: ``callback(*fields)``: a PollRecord's fields as positional arguments (``on_step``).
+StepCallback = Callable[..., None]
+
+
+class StepLog:
+    """The subscribers of one client, and what the current step did."""
+
+    __slots__ = ("clock", "events", "folding", "index", "poll_wrappers", "quiet_info",
+                 "quiet_op", "quiet_status", "received", "run", "run_index", "run_started",
+                 "run_time", "sent", "subscribers")
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        # A tuple, replaced on (un)subscribe, so the hot path iterates it without copying.
+        self.subscribers: tuple[StepCallback, ...] = ()
+        self.poll_wrappers: list[tuple[PollCallback, StepCallback]] = []
+        self.index = 0
+        self.sent: list[bytes] = []
+        self.received: list[bytes] = []
+        self.events: list[EventInfo] = []
+        # Folding quiet steps (see PollRecord.repeat): what the last emitted record was, when it
+        # was quiet (its op is None otherwise), and the run folded since, not yet delivered.
+        self.folding = True
+        self.quiet_op: str | None = None
+        self.quiet_status = Status.DISCONNECTED
+        self.quiet_info: CycleInfo | None = None
+        self.run = 0
+        self.run_index = 0
+        self.run_started = 0.0
+        self.run_time = 0.0
+
+    # -- subscriptions -------------------------------------------------------------------------
+    def on_poll(self, callback: PollCallback) -> None:
+        def step(*fields: Any) -> None:
+            callback(_new_record(PollRecord, fields))
+        self.poll_wrappers.append((callback, step))
+        self.on_step(step)
+
+    def off_poll(self, callback: PollCallback) -> None:
+        for i, (known, step) in enumerate(self.poll_wrappers):
+            if known == callback:
+                del self.poll_wrappers[i]
+                self.off_step(step)
+                return
+
+    def on_step(self, callback: StepCallback) -> None:
+        self.flush()  # a run folded before now is not the new subscriber's
+        self.subscribers = (*self.subscribers, callback)
+
+    def off_step(self, callback: StepCallback) -> None:
+        if callback in self.subscribers:
+            self.flush()  # it was promised those steps
+            subscribers = list(self.subscribers)
+            subscribers.remove(callback)
+            self.subscribers = tuple(subscribers)
+
+    def flush(self) -> None:
+        """Deliver the pending run of folded quiet steps now, if any."""
+        n = self.run
+        if not n:
+            return
+        self.run = 0  # first: a subscriber may read the recorder, which flushes again
+        status, op, info = self.quiet_status, self.quiet_op, self.quiet_info
+        index, started, end = self.run_index, self.run_started, self.run_time
+        for callback in self.subscribers:
+            callback(index, op, end, started, status, status, _OK, info, b"", b"", b"", (), "",
+                     n)
+
+    def set_folding(self, value: bool) -> None:
+        self.flush()
+        self.folding, self.quiet_op = bool(value), None
+
+    # -- the current step ----------------------------------------------------------------------
+    def event(self, kind: str, **detail: Any) -> None:
+        if self.subscribers:
+            self.events.append(EventInfo(kind=kind, detail=detail))
+
+    def clear(self) -> None:
+        if self.sent:
+            self.sent.clear()
+        if self.received:
+            self.received.clear()
+        if self.events:
+            self.events.clear()
+
+    def repeats_quiet(self, before: Status, status: Status, info: CycleInfo) -> bool:
+        """This step (of the last record's op, returning OK) did nothing, exactly as the last
+        record did: same status, same cycle, nothing written, read or parsed."""
+        return (status is before and before is self.quiet_status
+                and info is self.quiet_info and not self.received
+                and not self.sent and not self.events)
+
+    def fold(self, started: float) -> None:
+        """Count a quiet step that repeats the last record, instead of emitting it."""
+        if not self.run:
+            self.run_index, self.run_started = self.index, started
+        self.run += 1
+        self.run_time = self.clock()
+        self.index += 1
+
+    def emit(self, op: str, started: float, before: Status, status: Status, result: Error,
+             info: CycleInfo, error_message: str, body: bytes = b"") -> None:
+        # This runs for every step of a download (two per 64 KiB in the tutorial loop), so it
+        # avoids work for empty parts and hands the fields over as arguments (on_step), in
+        # PollRecord's order (checked below the imports), without building an object.
+        if self.run:
+            self.flush()
+        sent, received, events = self.sent, self.received, self.events
+        # A record carries a message when this step failed: a caller mistake, or a move into an
+        # error status.
+        failed = result is not _OK or (status is not before and status in ERROR_STATUSES)
+        index = self.index
+        self.index = index + 1
+        end = self.clock()
+        if sent or received or events or body or failed or status is not before:
+            self.quiet_op = None
+            sent_bytes = (sent[0] if len(sent) == 1 else b"".join(sent)) if sent else b""
+            received_bytes = ((received[0] if len(received) == 1 else b"".join(received))
+                              if received else b"")
+            event_tuple = tuple(events) if events else ()
+            message = error_message if failed else ""
+            if sent:
+                sent.clear()
+            if received:
+                received.clear()
+            if events:
+                events.clear()
+            for callback in self.subscribers:
+                callback(index, op, end, started, before, status, result, info, sent_bytes,
+                         received_bytes, body, event_tuple, message, 1)
+        else:  # quiet: the next identical steps fold into one record (PollRecord.repeat)
+            if self.folding:
+                self.quiet_op, self.quiet_status, self.quiet_info = op, status, info
+            for callback in self.subscribers:
+                callback(index, op, end, started, before, status, result, info, b"", b"", b"",
+                         (), "", 1)
