@@ -31,6 +31,8 @@ LAYERS: dict[str, str] = {
     "export": "export", "_render": "export",
     "cli": "ui", "tutorial": "ui", "inspector": "ui",
     "demo": "demo",
+    "httprequest": "node", "signals": "node", "_download": "node", "_request_url": "node",
+    "godot_os": "godot",
     "__init__": "package",
 }
 
@@ -47,6 +49,9 @@ ALLOWED: dict[str, set[str]] = {
     "ui": {"facade", "recorder", "export", "base", "engine", "transport", "demo", "package",
            "loop", "connector"},
     "demo": {"transport:_listeners"},  # the in-memory listener registry, stdlib only
+    # Godot's HTTPRequest node, on the public client (the inspector only through client.inspect)
+    "node": {"facade", "base", "transport:tls"},
+    "godot": set(),  # Godot's OS singleton for notebooks: the standard library only
     "package": set(LAYERS.values()),
 }
 
