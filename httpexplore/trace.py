@@ -9,14 +9,16 @@ cycles, labelling bytes (:mod:`httpexplore.annotate`), timings — is worked out
 time a question is asked, and incrementally: each record is analysed once, however often the
 trace is queried.
 
-**Quiet steps are folded.**  A step where nothing happened (a ``poll()`` while the server has
-not answered yet: nothing written, read or handed out, no event, status unchanged) is recorded
-once; the identical quiet steps that follow are counted into one record whose
-``PollRecord.repeat`` says how many steps it stands for (see :mod:`httpexplore.records`).
+**Quiet steps are folded, here.**  A step where nothing happened (a ``poll()`` while the server
+has not answered yet: nothing written, read or handed out, no event, no message, status
+unchanged, ``OK``) is recorded once; each identical quiet step that follows (same call, status
+and cycle) extends that record in place: its ``PollRecord.repeat`` counts the steps it stands
+for and its ``time`` moves to the end of the latest one (see :mod:`httpexplore.records`).
 ``len(trace)`` and the positions ``k`` count records, :attr:`Trace.steps` counts steps.  A
-million idle polls therefore cost two records, and recording them costs almost nothing.  The
-client delivers a run when it ends; every question asked of the trace first takes the run
-still open (``HTTPClient.flush_records``), so answers are never behind.
+million idle polls therefore make one record.  The client folds nothing (its subscribers get
+every step, with ``repeat`` = 1), so the trace is the same whoever reads it and whenever: reading
+it never closes a run.  Only the newest record can grow; the analysis below refreshes its
+timeline row when it did.  ``Trace(fold_quiet_steps=False)`` keeps one record per step.
 
 **Bounded memory.**  Each request cycle (and each connection's set-up) may keep at most
 ``max_bytes_per_cycle`` bytes of ``sent + received + body``, and the whole trace at most
@@ -146,6 +148,7 @@ _Fields = tuple[Any, ...]
 # tuple.__new__ with the fields in order builds a PollRecord without its Python-level __new__.
 _new_record = tuple.__new__
 _NOTHING_OMITTED = (0, 0, 0)
+_OK = Error.OK
 _STATUS_OF = {int(s): s for s in Status}
 _ERROR_OF = {int(e): e for e in Error}
 _CYCLE, _EVENTS = 7, 11  # row positions of the table indexes
@@ -238,7 +241,7 @@ class _Analysis:
             self.owner.append(owner)
             owner.add(pos, record, omitted)
             self._scan(pos, record, omitted, self.scanners[c.connection])
-            self.rows.append(self._row(pos, record, omitted))
+            self.rows.append(self.row(pos, record, omitted))
             self.errors.append(self.errors[-1])
             return
         self.last_info = c
@@ -260,7 +263,7 @@ class _Analysis:
         owner.add(pos, record, omitted)
         conn.note(pos, record)
         self._scan(pos, record, omitted, scanner)
-        self.rows.append(self._row(pos, record, omitted))
+        self.rows.append(self.row(pos, record, omitted))
         self.errors.append(self._visible_error(record))
 
     def _owner(self, record: PollRecord, conn: Connection,
@@ -310,7 +313,7 @@ class _Analysis:
                 self.owner[msg.record].messages.append(msg)
             self.seen[key] = len(side.messages)
 
-    def _row(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> TimelineRow:
+    def row(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> TimelineRow:
         c = record.cycle
         return _new_record(TimelineRow, (  # one per record: tuple.__new__ skips the __new__
             pos, record.op, record.status_before, record.status_after, record.result,
@@ -381,13 +384,17 @@ class Trace:
     clock:
         The clock of the trace's time anchor; default: the client's (``HTTPClient.clock``), so
         that step times and the anchor agree, or ``time.monotonic`` without a client.
+    fold_quiet_steps:
+        Fold each run of identical quiet steps into one record (default True; module
+        docstring).
     """
 
     def __init__(self, client: HTTPClient | None = None, *,
                  max_bytes_per_cycle: int = DEFAULT_MAX_BYTES,
                  max_bytes_total: int = DEFAULT_MAX_TOTAL,
                  max_records: int = DEFAULT_MAX_RECORDS,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None,
+                 fold_quiet_steps: bool = True) -> None:
         if max_bytes_per_cycle < 0 or max_bytes_total < 0 or max_records < 0:
             raise ValueError("max_bytes_per_cycle, max_bytes_total and max_records must be "
                              ">= 0")
@@ -414,6 +421,12 @@ class Trace:
         self._omitted: dict[int, tuple[int, int, int]] = {}
         self._key: tuple[int, int] | None = None
         self._cycle_info: object = None
+        #: Fold runs of identical quiet steps into one record (module docstring); False keeps
+        #: one record per step (a million idle polls then make a million records).
+        self.fold_quiet_steps = fold_quiet_steps
+        # The op and status of the last record when later steps may fold into it, else None.
+        self._quiet_op: str | None = None
+        self._quiet_status = Status.DISCONNECTED
         self._budget = 0
         self._analysis = _Analysis(self.started)
         self._client: HTTPClient | None = None
@@ -439,6 +452,17 @@ class Trace:
     def _on_step(self, index: int, op: str, end: float, started: float, before: Status,
                  after: Status, result: Error, c: CycleInfo, sent: bytes, received: bytes,
                  body: bytes, events: tuple[EventInfo, ...], message: str, repeat: int) -> None:
+        if (op == self._quiet_op and before is self._quiet_status and after is before
+                and c is self._cycle_info and result is _OK
+                and not (sent or received or body or events or message)):
+            # The same quiet step again (an idle poll): extend the last record in place.  Its
+            # fields are known (a quiet row), so the new row is spelled out: faster than
+            # slicing, and this runs for every idle poll.
+            records = self._records
+            old = records[-1]
+            records[-1] = (old[0], op, end, old[3], old[4], old[4], 0, old[7], b"", b"", b"", -1,
+                           "", old[13] + repeat)
+            return
         # O(1) and no copy unless the cycle's byte budget is exceeded.  This runs for every
         # step of a download, so it takes the fields as arguments (HTTPClient.on_step: no
         # object is built for the call) and stores one flat row.  The client keeps one
@@ -446,6 +470,7 @@ class Trace:
         if c is not self._cycle_info:
             self._cycle_info = c
             self._cycles.append(c)
+            self._quiet_op = None  # a new cycle entry: nothing to fold into
             key = (c.connection, c.cycle)
             if key != self._key:
                 self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
@@ -471,11 +496,17 @@ class Trace:
         self._records.append((index, op, end, started, int(before), int(after), int(result),
                               len(self._cycles) - 1, sent, received, body,
                               len(self._events) - 1 if events else -1, message, repeat))
+        # Whether the steps that repeat this one may fold into it (see _on_step).
+        self._quiet_op = (op if before is after and not (size or events or message)
+                          and result is _OK and op in _ROUTINE_OPS and self.fold_quiet_steps
+                          else None)
+        self._quiet_status = before
 
     def _summarise(self, index: int, op: str, end: float, started: float, status: Status,
                    c: CycleInfo, sizes: tuple[int, int, int], repeat: int) -> None:
         """Past ``max_records``: add a routine step to a summary record (module docstring)."""
         self._summarised += repeat
+        self._quiet_op = None
         records, omitted = self._records, self._omitted
         done = self._analysis.done
         for pos in range(len(records) - 1, max(len(records) - 3, done - 1), -1):
@@ -529,7 +560,6 @@ class Trace:
     def merged_events(self) -> int:
         """Body ``Data`` events not kept one by one (merged, past ``MAX_DATA_EVENTS`` per
         record); 0 when none."""
-        self._sync()
         return self._merged_events
 
     @property
@@ -537,13 +567,7 @@ class Trace:
         """Steps added to summary records past ``max_records`` (0 when none: every step has
         its own record, or a folded run of quiet steps).  The marker that older detail is
         gone: their bytes are counted in :meth:`omitted`, their ``Data`` events dropped."""
-        self._sync()
         return self._summarised
-
-    def _sync(self) -> None:
-        """Take the client's pending run of folded quiet steps, so answers are up to date."""
-        if self._client is not None:
-            self._client.flush_records()
 
     def _cut(self, sent: bytes, received: bytes, body: bytes) -> tuple[bytes, bytes, bytes]:
         """Keep what the budget allows of a step's bytes, first sent, then received, then
@@ -568,6 +592,7 @@ class Trace:
         if omitted is None:
             self._on_record(record)
             return
+        self._quiet_op = None  # stored exactly as given: later steps do not fold into it
         if any(omitted):
             self._omitted[len(self._records)] = omitted
         c, events = record.cycle, record.events
@@ -599,13 +624,17 @@ class Trace:
         received, body) bytes already left out.  ``started``/``started_wall`` are the clock
         anchor (the records' clock, and the wall-clock time at that moment).  The loader
         (:mod:`httpexplore.export.loader`) builds traces this way."""
+        # The file's records are kept as they are: folded runs stay folded, and records saved
+        # one per step are not merged.
         trace = cls(max_bytes_per_cycle=max_bytes_per_cycle, max_records=max_records,
-                    clock=lambda: started)
+                    clock=lambda: started, fold_quiet_steps=False)
         trace.started_wall = started_wall
         for record, omitted in records:
             trace._add_capped(record, omitted)
         trace._summarised += summarised_steps
         trace._merged_events += merged_events
+        trace.fold_quiet_steps = True
+        trace._quiet_op = None
         return trace
 
     def _add_capped(self, record: PollRecord, omitted: tuple[int, int, int]) -> None:
@@ -621,7 +650,6 @@ class Trace:
 
     def clear(self) -> None:
         """Forget every record (recording continues if attached)."""
-        self._sync()  # steps folded before now are forgotten too
         self._records = []
         self._cycles, self._events = [], []
         self._omitted = {}
@@ -630,6 +658,7 @@ class Trace:
         self._merged_events = 0
         self._key = None
         self._cycle_info = None
+        self._quiet_op = None
         self._total_left = self.max_bytes_total
         self._analysis = _Analysis(self.started)
 
@@ -637,18 +666,15 @@ class Trace:
     @property
     def records(self) -> Sequence[PollRecord]:
         """The stored records, oldest first (byte fields cut short past the cap)."""
-        self._sync()
         return _RecordRows(self._records, len(self._records), self._record)
 
     def __len__(self) -> int:
         """The number of records (a folded run of quiet steps is one; see :attr:`steps`)."""
-        self._sync()
         return len(self._records)
 
     @property
     def steps(self) -> int:
         """The number of client steps recorded: records plus the steps folded into them."""
-        self._sync()
         return sum(r[_REPEAT] for r in self._records)
 
     @overload
@@ -657,30 +683,31 @@ class Trace:
     def __getitem__(self, i: slice) -> list[PollRecord]: ...
 
     def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
-        self._sync()
         if isinstance(i, slice):
             return [self._record(t) for t in self._records[i]]
         return self._record(self._records[i])
 
     def __iter__(self) -> Iterator[PollRecord]:
-        self._sync()
         return iter([self._record(t) for t in self._records])
 
     def omitted(self, k: int) -> tuple[int, int, int]:
         """Bytes of record ``k`` counted but not kept: ``(sent, received, body)``."""
-        self._sync()
         return self._omitted.get(range(len(self._records))[k], _NOTHING_OMITTED)
 
     @property
     def omitted_total(self) -> int:
         """All bytes counted but not kept."""
-        self._sync()
         return sum(sum(v) for v in self._omitted.values())
 
     # -- analysis -----------------------------------------------------------------------------
     def _a(self) -> _Analysis:
-        self._sync()
         analysis = self._analysis
+        done = analysis.done
+        if done and analysis.rows[-1].repeat != self._records[done - 1][_REPEAT]:
+            # Quiet steps were folded into the newest record after it was analysed (only the
+            # newest record grows, and a quiet record changes nothing else the analysis keeps).
+            analysis.rows[-1] = analysis.row(done - 1, self._record(self._records[done - 1]),
+                                             _NOTHING_OMITTED)
         if analysis.done < len(self._records):
             analysis.run(self._records, self._omitted, self._record)
         return analysis

@@ -29,6 +29,8 @@ LAYERS: dict[str, str] = {
     "errors": "base", "status": "base", "records": "base", "hosts": "base", "query": "base",
     "trace": "recorder", "cycles": "recorder", "annotate": "recorder",
     "export": "export", "_render": "export",
+    "httprequest": "node", "_download": "node", "_request_url": "node", "signals": "node",
+    "godot_os": "node",
     "cli": "ui", "tutorial": "ui", "inspector": "ui",
     "demo": "demo",
     "__init__": "package",
@@ -44,6 +46,8 @@ ALLOWED: dict[str, set[str]] = {
     "facade": {"loop", "engine", "transport", "base"},
     "recorder": {"base", "facade"},  # (the client only as a type, under TYPE_CHECKING)
     "export": {"recorder", "base", "facade", "package"},
+    # Godot's HTTPRequest node and OS helpers, on top of the client.
+    "node": {"facade", "base", "transport:tls"},
     "ui": {"facade", "recorder", "export", "base", "engine", "transport", "demo", "package",
            "loop", "connector"},
     "demo": {"transport:_listeners"},  # the in-memory listener registry, stdlib only

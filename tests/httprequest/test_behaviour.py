@@ -275,7 +275,7 @@ class _RefusesWhatFollowsTheBody(HTTPClient):
     def read_response_body_chunk(self) -> bytes:
         chunk = super().read_response_body_chunk()
         if chunk and self.get_status() is not Status.BODY:
-            self._broken("unsolicited bytes after the response")
+            self._d._broken("unsolicited bytes after the response")  # (the driver's)
         return chunk
 
 
