@@ -204,3 +204,21 @@ def test_on_step_gets_the_fields_of_the_records_on_poll_gets() -> None:
     client.off_poll(records.append)
     client.poll()
     assert len(fields) == len(records) + 1
+
+
+def test_a_trace_cleared_or_attached_during_an_idle_run_records_the_rest() -> None:
+    client = scripted(*([WOULD_BLOCK] * 50))
+    client.request(HTTPClient.METHOD_GET, "/", [])
+    for _ in range(6):
+        client.poll()
+    first: Trace = client.trace
+    first.clear()
+    for _ in range(7):
+        client.poll()
+    assert [(r.op, r.status_before, r.repeat) for r in first.records] == [
+        ("poll", Status.REQUESTING, 7)]
+    second = Trace(client)
+    for _ in range(4):
+        client.poll()
+    assert [(r.op, r.repeat) for r in second.records] == [("poll", 4)]
+    assert [(r.op, r.repeat) for r in first.records] == [("poll", 11)]
