@@ -8,10 +8,10 @@ During a step the driver appends what it wrote (:attr:`StepLog.sent`), read
 ones get a frozen :class:`~httpexplore.records.PollRecord`).  With no subscriber nothing is
 built at all (the driver checks :attr:`StepLog.subscribers` first).
 
-Quiet steps that repeat the last record exactly (same op, status and cycle, nothing written,
-read or parsed) are counted (:meth:`StepLog.fold`) and delivered as one record with
-``repeat`` = the count, before the next record or on :meth:`StepLog.flush`.  Times come from
-the clock the client was given.
+Every step is delivered when it ends, with ``repeat`` = 1: the client folds nothing.  Folding
+runs of identical quiet steps into one record is the recorder's business
+(:mod:`httpexplore.trace`), so what a trace holds does not depend on when it is read.  Times
+come from the clock the client was given.
 """
 
 from __future__ import annotations
@@ -41,9 +41,8 @@ StepCallback = Callable[..., None]
 class StepLog:
     """The subscribers of one client, and what the current step did."""
 
-    __slots__ = ("clock", "events", "folding", "index", "poll_wrappers", "quiet_info",
-                 "quiet_op", "quiet_status", "received", "run", "run_index", "run_started",
-                 "run_time", "sent", "subscribers")
+    __slots__ = ("clock", "events", "index", "poll_wrappers", "received", "sent",
+                 "subscribers")
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
@@ -54,16 +53,6 @@ class StepLog:
         self.sent: list[bytes] = []
         self.received: list[bytes] = []
         self.events: list[EventInfo] = []
-        # Folding quiet steps (see PollRecord.repeat): what the last emitted record was, when it
-        # was quiet (its op is None otherwise), and the run folded since, not yet delivered.
-        self.folding = True
-        self.quiet_op: str | None = None
-        self.quiet_status = Status.DISCONNECTED
-        self.quiet_info: CycleInfo | None = None
-        self.run = 0
-        self.run_index = 0
-        self.run_started = 0.0
-        self.run_time = 0.0
 
     # -- subscriptions -------------------------------------------------------------------------
     def on_poll(self, callback: PollCallback) -> None:
@@ -80,31 +69,13 @@ class StepLog:
                 return
 
     def on_step(self, callback: StepCallback) -> None:
-        self.flush()  # a run folded before now is not the new subscriber's
         self.subscribers = (*self.subscribers, callback)
 
     def off_step(self, callback: StepCallback) -> None:
         if callback in self.subscribers:
-            self.flush()  # it was promised those steps
             subscribers = list(self.subscribers)
             subscribers.remove(callback)
             self.subscribers = tuple(subscribers)
-
-    def flush(self) -> None:
-        """Deliver the pending run of folded quiet steps now, if any."""
-        n = self.run
-        if not n:
-            return
-        self.run = 0  # first: a subscriber may read the recorder, which flushes again
-        status, op, info = self.quiet_status, self.quiet_op, self.quiet_info
-        index, started, end = self.run_index, self.run_started, self.run_time
-        for callback in self.subscribers:
-            callback(index, op, end, started, status, status, _OK, info, b"", b"", b"", (), "",
-                     n)
-
-    def set_folding(self, value: bool) -> None:
-        self.flush()
-        self.folding, self.quiet_op = bool(value), None
 
     # -- the current step ----------------------------------------------------------------------
     def event(self, kind: str, **detail: Any) -> None:
@@ -119,28 +90,11 @@ class StepLog:
         if self.events:
             self.events.clear()
 
-    def repeats_quiet(self, before: Status, status: Status, info: CycleInfo) -> bool:
-        """This step (of the last record's op, returning OK) did nothing, exactly as the last
-        record did: same status, same cycle, nothing written, read or parsed."""
-        return (status is before and before is self.quiet_status
-                and info is self.quiet_info and not self.received
-                and not self.sent and not self.events)
-
-    def fold(self, started: float) -> None:
-        """Count a quiet step that repeats the last record, instead of emitting it."""
-        if not self.run:
-            self.run_index, self.run_started = self.index, started
-        self.run += 1
-        self.run_time = self.clock()
-        self.index += 1
-
     def emit(self, op: str, started: float, before: Status, status: Status, result: Error,
              info: CycleInfo, error_message: str, body: bytes = b"") -> None:
         # This runs for every step of a download (two per 64 KiB in the tutorial loop), so it
         # avoids work for empty parts and hands the fields over as arguments (on_step), in
         # PollRecord's order (checked below the imports), without building an object.
-        if self.run:
-            self.flush()
         sent, received, events = self.sent, self.received, self.events
         # A record carries a message when this step failed: a caller mistake, or a move into an
         # error status.
@@ -149,7 +103,6 @@ class StepLog:
         self.index = index + 1
         end = self.clock()
         if sent or received or events or body or failed or status is not before:
-            self.quiet_op = None
             sent_bytes = (sent[0] if len(sent) == 1 else b"".join(sent)) if sent else b""
             received_bytes = ((received[0] if len(received) == 1 else b"".join(received))
                               if received else b"")
@@ -164,9 +117,7 @@ class StepLog:
             for callback in self.subscribers:
                 callback(index, op, end, started, before, status, result, info, sent_bytes,
                          received_bytes, body, event_tuple, message, 1)
-        else:  # quiet: the next identical steps fold into one record (PollRecord.repeat)
-            if self.folding:
-                self.quiet_op, self.quiet_status, self.quiet_info = op, status, info
+        else:  # quiet (nothing happened): the recorder may fold it into its last record
             for callback in self.subscribers:
                 callback(index, op, end, started, before, status, result, info, b"", b"", b"",
                          (), "", 1)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import _render
+from . import _render, export
 from .client import HTTPClient
 from .errors import Error
 from .status import ERROR_STATUSES, Method, Status
@@ -165,9 +165,9 @@ def _get(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     finally:
         client.close()
         if args.trace_ascii:
-            print(trace.to_text(), end="")
+            print(export.to_text(trace), end="")
         if args.har:
-            trace.save_har(args.har)
+            export.save_har(trace, args.har)
             print(f"HAR written to {args.har}")
 
 

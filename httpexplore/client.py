@@ -115,9 +115,9 @@ class HTTPClient(GodotConstants):
         """Call ``callback(record)`` after every public step (connect, request, poll, read,
         close).  Records are frozen :class:`~httpexplore.records.PollRecord` objects.
 
-        Quiet steps that repeat the previous record are folded into one (``PollRecord.repeat``),
-        delivered before the next record or on :meth:`flush_records`; every step is still
-        accounted for, in order (:attr:`fold_quiet_steps` = False turns this off)."""
+        Every step is delivered as it ends, with ``repeat`` = 1 (the client folds nothing: the
+        recorder folds runs of identical quiet steps into one record, see
+        :mod:`httpexplore.trace`).  An idle ``poll()`` therefore costs one call per subscriber."""
         self._d.log.on_poll(callback)
 
     def off_poll(self, callback: PollCallback) -> None:
@@ -134,23 +134,6 @@ class HTTPClient(GodotConstants):
     def off_step(self, callback: StepCallback) -> None:
         """Stop calling ``callback`` (added by :meth:`on_step`).  Unknown ones are ignored."""
         self._d.log.off_step(callback)
-
-    def flush_records(self) -> None:
-        """Deliver the pending run of folded quiet steps now, if any (the recorder calls this
-        before it answers a question, so it is never behind)."""
-        self._d.log.flush()
-
-    @property
-    def fold_quiet_steps(self) -> bool:
-        """Fold runs of identical quiet steps into one record (``PollRecord.repeat``; default
-        True).  False gives one record per step: a million idle polls then make a million
-        records, and recording each costs about as much as the poll (README, "Godot parity
-        and deliberate divergences")."""
-        return self._d.log.folding
-
-    @fold_quiet_steps.setter
-    def fold_quiet_steps(self, value: bool) -> None:
-        self._d.log.set_folding(value)
 
     # ------------------------------------------------------------------ settings ---------
     @property

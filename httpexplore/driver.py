@@ -220,9 +220,6 @@ class Driver:
         if not log.subscribers:
             if log.received or log.sent or log.events:
                 log.clear()
-        elif (log.quiet_op == "poll" and result is _OK
-              and log.repeats_quiet(before, self.status, self.engine.c.info)):
-            log.fold(started)  # nothing happened, again: count it (PollRecord.repeat)
         else:
             log.emit("poll", started, before, self.status, result, self.engine.c.info,
                      self.error_message)
@@ -429,12 +426,8 @@ class Driver:
     def _after_read(self, started: float, before: Status, chunk: bytes) -> None:
         log = self.log
         info = self.engine.c.info
-        if not chunk and log.quiet_op == "read_response_body_chunk" \
-                and log.repeats_quiet(before, self.status, info):
-            log.fold(started)
-        else:
-            log.emit("read_response_body_chunk", started, before, self.status, _OK, info,
-                     self.error_message, chunk)
+        log.emit("read_response_body_chunk", started, before, self.status, _OK, info,
+                 self.error_message, chunk)
 
     # -- CONNECTED -----------------------------------------------------------------------------
     def _poll_idle(self) -> Error:

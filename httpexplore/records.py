@@ -5,9 +5,9 @@ Theory of operation
 The client never imports the recorder.  Instead, after each public step (``connect_to_host``,
 ``request``, ``poll``, ``read_response_body_chunk``, ``close``) it hands one immutable
 :class:`PollRecord` to every ``on_poll`` subscriber (``on_step`` subscribers get its fields as
-arguments, with no object built).  Runs of *quiet* steps (nothing happened) are folded into
-one record that counts them (``PollRecord.repeat``), delivered when the run ends or when the
-recorder is read (``HTTPClient.flush_records``).  The recorder (``trace.py``) keeps the records;
+arguments, with no object built), with ``repeat`` = 1.  The recorder (``trace.py``) keeps the
+records, folding runs of *quiet* steps (nothing happened) into one record that counts them
+(``PollRecord.repeat``);
 the inspector reads the recorder.  Everything a learner may want to know about a step is here:
 the status before and after, the return code, the exact bytes written and read, what the
 parser (h11, or the engine where it counts payload: ``"synthesised"`` events) made of them, and
@@ -110,14 +110,14 @@ class PollRecord(NamedTuple):
     repeat:
         How many steps this record stands for (1 for most).  A *quiet* step changes nothing:
         nothing written, read or handed out, no event, the status unchanged and ``OK``
-        returned (a ``poll()`` while the server has not answered yet, say).  After one quiet
-        record, further identical quiet steps (same call, status and cycle) are folded into
-        one record with ``repeat = n``: ``index`` is the first folded step's, ``started`` its
-        start, ``time`` the last one's end.  A million idle polls make two records, not a
-        million, and cost almost nothing to record.  Past its ``max_records`` a trace also
-        stores routine body steps as *summary* records whose ``repeat`` counts them (their
-        bytes counted as omitted, their ``Data`` events dropped: see
-        :attr:`httpexplore.trace.Trace.summarised_steps`).
+        returned (a ``poll()`` while the server has not answered yet, say).  The client
+        emits every step with ``repeat`` = 1; the recorder folds a quiet step that repeats its
+        newest record (same call, status and cycle, both quiet) into that record, in place:
+        ``repeat = n``, ``index`` the first folded step's, ``started`` its start, ``time`` the
+        last one's end.  A million idle polls make one record, not a million.  Past its
+        ``max_records`` a trace also stores routine body steps as *summary* records whose
+        ``repeat`` counts them (their bytes counted as omitted, their ``Data`` events
+        dropped: see :attr:`httpexplore.trace.Trace.summarised_steps`).
     """
 
     index: int  # type: ignore[assignment]  # (shadows tuple.index, on purpose: Godot-like name)

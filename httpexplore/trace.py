@@ -9,14 +9,16 @@ cycles, labelling bytes (:mod:`httpexplore.annotate`), timings — is worked out
 time a question is asked, and incrementally: each record is analysed once, however often the
 trace is queried.
 
-**Quiet steps are folded.**  A step where nothing happened (a ``poll()`` while the server has
-not answered yet: nothing written, read or handed out, no event, status unchanged) is recorded
-once; the identical quiet steps that follow are counted into one record whose
-``PollRecord.repeat`` says how many steps it stands for (see :mod:`httpexplore.records`).
+**Quiet steps are folded, here.**  A step where nothing happened (a ``poll()`` while the server
+has not answered yet: nothing written, read or handed out, no event, no message, status
+unchanged, ``OK``) is recorded once; each identical quiet step that follows (same call, status
+and cycle) extends that record in place: its ``PollRecord.repeat`` counts the steps it stands
+for and its ``time`` moves to the end of the latest one (see :mod:`httpexplore.records`).
 ``len(trace)`` and the positions ``k`` count records, :attr:`Trace.steps` counts steps.  A
-million idle polls therefore cost two records, and recording them costs almost nothing.  The
-client delivers a run when it ends; every question asked of the trace first takes the run
-still open (``HTTPClient.flush_records``), so answers are never behind.
+million idle polls therefore make one record.  The client folds nothing (its subscribers get
+every step, with ``repeat`` = 1), so the trace is the same whoever reads it and whenever: reading
+it never closes a run.  Only the newest record can grow; the analysis below refreshes its
+timeline row when it did.  ``Trace(fold_quiet_steps=False)`` keeps one record per step.
 
 **Bounded memory.**  Each request cycle (and each connection's set-up) may keep at most
 ``max_bytes_per_cycle`` bytes of ``sent + received + body``, and the whole trace at most
@@ -57,60 +59,31 @@ any HTTPS-proxy tunnel and TLS), ``ssl`` (the TLS handshake, also inside ``conne
 ``receive`` (first → last response byte).  A reused connection has ``dns``, ``connect`` and
 ``ssl`` of -1; the set-up time of a connection counts for the first request made on it.
 
-State at a step: the inspector's API
-------------------------------------
-``trace.state_at(k)`` returns a :class:`TraceState`: a frozen, plain snapshot of everything a
-learner could see right after step ``k`` (``k`` indexes ``trace.records``; negative counts from
-the end).  Fields:
-
-======================== ==========================================================================
-``index``, ``record``    ``k`` and the :class:`~httpexplore.records.PollRecord` itself
-``status``               ``Status`` after the step; ``result``: the ``Error`` it returned
-``error_message``        the client's message visible after the step (``""`` if none)
-``connection``           connection number; ``cycle``: request number (0 during a set-up)
-``method``, ``url``      the current request (absolute URL; ``""`` during set-up)
-``has_response``         a final response head has arrived
-``response_code``,       ``reason``, ``http_version``, ``response_headers`` (``((name, value),
-                         ...)`` as received), ``interim`` (:class:`InterimResponse` tuple),
-                         ``trailers``
-``chunked``              ``Transfer-Encoding: chunked``; ``body_length``: Content-Length or -1
-``body_size``            body bytes handed out so far; ``body_preview``: their first bytes
-                         (at most ``preview_bytes``); ``body_complete``: the body's end was seen
-``sent``, ``received``   :class:`~httpexplore.annotate.Segment` tuples of the current cycle (or
-                         set-up) up to step ``k``; ``sent_size``/``received_size`` their wire totals
-``timeline``             a read-only sequence of :class:`TimelineRow`, one per record ``0..k``
-``path``                 the statuses the current connection went through up to ``k``, in order
-======================== ==========================================================================
-
-Labels of earlier steps are final: a line split across two reads is labelled once complete;
-only at the newest step can an unfinished line carry a provisional label (``note="provisional"``).
+This module stores; :mod:`httpexplore._analysis` answers (cycles, connections, labelled bytes,
+the timeline) and describes :meth:`Trace.state_at`, the inspector's API.  Formats (HAR, the text
+dump, save/load, HTML) live in :mod:`httpexplore.export`.
 """
 
 from __future__ import annotations
 
-import bisect
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
-from .annotate import ConnectionScanner, Segment
-from .cycles import (
-    _REQUEST_OPS,
-    Connection,
-    Exchange,
-    InterimResponse,
-    TimelineRow,
-    Timings,
-    _ms,
-)
+from ._analysis import NOTHING_OMITTED as _NOTHING_OMITTED
+from ._analysis import ROUTINE_OPS as _ROUTINE_OPS
+from ._analysis import Analysis as _Analysis
+from ._analysis import RecordRows as _RecordRows
+from ._analysis import Rows as _Rows
+from ._analysis import TraceState
+from ._analysis import upto as _upto
+from .annotate import Segment
+from .cycles import Connection, Exchange, InterimResponse, TimelineRow, Timings
 from .errors import Error
 from .records import CycleInfo, EventInfo, PollRecord
 from .status import Status
 
 if TYPE_CHECKING:
-    import os
-
     from .client import HTTPClient
 
 __all__ = [
@@ -135,8 +108,6 @@ DEFAULT_MAX_TOTAL = 8 * 1024 * 1024
 DEFAULT_MAX_RECORDS = 20_000
 #: Body ``Data`` events kept per record; the rest of a record's are merged into one.
 MAX_DATA_EVENTS = 32
-_CLOSED_EVENTS = ("PeerClosed", "ConnectionClosed")
-_ROUTINE_OPS = ("poll", "read_response_body_chunk")
 #: A record as stored (a *row*): a flat tuple in PollRecord's field order whose items the
 #: garbage collector does not track (ints, floats, str, bytes), so after one collection the row
 #: is untracked and full collections never walk the trace: the statuses and the result are
@@ -145,222 +116,10 @@ _ROUTINE_OPS = ("poll", "read_response_body_chunk")
 _Fields = tuple[Any, ...]
 # tuple.__new__ with the fields in order builds a PollRecord without its Python-level __new__.
 _new_record = tuple.__new__
-_NOTHING_OMITTED = (0, 0, 0)
+_OK = Error.OK
 _STATUS_OF = {int(s): s for s in Status}
 _ERROR_OF = {int(e): e for e in Error}
 _CYCLE, _EVENTS = 7, 11  # row positions of the table indexes
-
-
-class _Rows(Sequence[Any]):
-    """A read-only view of the first ``stop`` items of a list that only grows."""
-
-    __slots__ = ("_items", "_stop")
-
-    def __init__(self, items: list[Any], stop: int) -> None:
-        self._items, self._stop = items, stop
-
-    def __len__(self) -> int:
-        return self._stop
-
-    @overload
-    def __getitem__(self, i: int) -> Any: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Any]: ...
-
-    def __getitem__(self, i: int | slice) -> Any:
-        if isinstance(i, slice):
-            return self._items[:self._stop][i]
-        if i < 0:
-            i += self._stop
-        if not 0 <= i < self._stop:
-            raise IndexError("index out of range")
-        return self._items[i]
-
-    def __repr__(self) -> str:
-        return f"<{len(self)} items>"
-
-
-class _RecordRows(_Rows):
-    """:class:`_Rows` over the trace's rows, handing out :class:`PollRecord` objects (built on
-    access: storing plain tuples keeps recording cheap)."""
-
-    __slots__ = ("_record",)
-
-    def __init__(self, items: list[Any], stop: int,
-                 record: Callable[[_Fields], PollRecord]) -> None:
-        super().__init__(items, stop)
-        self._record = record
-
-    @overload
-    def __getitem__(self, i: int) -> PollRecord: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[PollRecord]: ...
-
-    def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
-        if isinstance(i, slice):
-            return [self._record(t) for t in self._items[:self._stop][i]]
-        return self._record(super().__getitem__(i))
-
-
-class _Analysis:
-    """Everything derived from the records, built one record at a time (never twice)."""
-
-    def __init__(self, origin: float) -> None:
-        self.origin = origin
-        self.done = 0
-        self.connections: dict[int, Connection] = {}
-        self.exchanges: list[Exchange] = []
-        self.current: Exchange | None = None
-        self.last_cycle = 0
-        self.last_conn = 0
-        self.owner: list[Exchange | Connection] = []
-        self.scanners: dict[int, ConnectionScanner] = {}
-        self.seen: dict[tuple[int, str], int] = {}
-        self.rows: list[TimelineRow] = []
-        self.errors: list[str] = []
-        self.last_info: object = None  # the CycleInfo of the last step analysed in full
-
-    def run(self, records: list[_Fields], omitted: dict[int, tuple[int, int, int]],
-            record: Callable[[_Fields], PollRecord]) -> None:
-        for pos in range(self.done, len(records)):
-            self._one(pos, record(records[pos]), omitted.get(pos, _NOTHING_OMITTED))
-        self.done = len(records)
-
-    def _one(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> None:
-        c = record.cycle
-        if (c is self.last_info and record.status_before is record.status_after
-                and not record.events and not record.error_message
-                and record.op in _ROUTINE_OPS and record.result is Error.OK):
-            # The routine body or idle step (most of a download): the same cycle object as the
-            # step before, so the same owner, connection and scanner, and no status change,
-            # event or error, so the connection's path and the visible error stay as they are.
-            owner = self.owner[-1]
-            self.owner.append(owner)
-            owner.add(pos, record, omitted)
-            self._scan(pos, record, omitted, self.scanners[c.connection])
-            self.rows.append(self._row(pos, record, omitted))
-            self.errors.append(self.errors[-1])
-            return
-        self.last_info = c
-        conn = self.connections.get(c.connection)
-        if conn is None:
-            conn = self.connections[c.connection] = Connection(
-                number=c.connection, host=c.host, port=c.port, tls=c.tls, proxy=c.proxy)
-        scanner = self.scanners.get(c.connection)
-        if scanner is None:
-            # Recording that starts mid-request cannot know where messages begin.
-            in_sync = record.status_before not in (Status.REQUESTING, Status.BODY)
-            scanner = self.scanners[c.connection] = ConnectionScanner(c.connection,
-                                                                      in_sync=in_sync)
-        if c.connection != self.last_conn and self.last_conn in self.scanners:
-            self._close_stream(self.last_conn)  # connect_to_host() closed the previous one
-        self.last_conn = c.connection
-        owner = self._owner(record, conn, scanner)
-        self.owner.append(owner)
-        owner.add(pos, record, omitted)
-        conn.note(pos, record)
-        self._scan(pos, record, omitted, scanner)
-        self.rows.append(self._row(pos, record, omitted))
-        self.errors.append(self._visible_error(record))
-
-    def _owner(self, record: PollRecord, conn: Connection,
-               scanner: ConnectionScanner) -> Exchange | Connection:
-        c = record.cycle
-        # The request counter moves in request(); recording that starts mid-cycle picks the
-        # cycle up at its first REQUESTING/BODY step.
-        if c.cycle > self.last_cycle and (record.op in _REQUEST_OPS or record.status_before in (
-                Status.REQUESTING, Status.BODY)):
-            new = Exchange.begin(record, conn, first=not conn.cycles)
-            self.exchanges.append(new)
-            conn.cycles.append(new.number)
-            self.current, self.last_cycle = new, c.cycle
-            if record.op in _REQUEST_OPS:
-                scanner.resync()  # a new request: the bytes start afresh here
-            return new
-        ex = self.current
-        if ex is not None and ex.number == c.cycle and ex.connection == c.connection:
-            return ex
-        return conn
-
-    def _scan(self, pos: int, record: PollRecord, omitted: tuple[int, int, int],
-              scanner: ConnectionScanner) -> None:
-        ended = record.op == "close" or (bool(record.events) and any(
-            e.kind in _CLOSED_EVENTS or e.kind == "Error" for e in record.events))
-        if not (record.sent or record.received or omitted[0] or omitted[1] or ended):
-            return
-        new = scanner.feed(pos, record.sent, record.received, sent_omitted=omitted[0],
-                           received_omitted=omitted[1], eof=ended)
-        self._distribute(new, scanner)
-
-    def _close_stream(self, number: int) -> None:
-        scanner = self.scanners[number]
-        before = len(scanner.sent.out), len(scanner.received.out)
-        scanner.received.eof()
-        scanner.sent.eof()
-        self._distribute(scanner.sent.out[before[0]:] + scanner.received.out[before[1]:],
-                         scanner)
-
-    def _distribute(self, new: list[Segment], scanner: ConnectionScanner) -> None:
-        for seg in new:
-            self.owner[seg.record].add_segment(seg)
-        for side in (scanner.sent, scanner.received):
-            key = (side.connection, side.direction)
-            seen = self.seen.get(key, 0)
-            for msg in side.messages[seen:]:
-                self.owner[msg.record].messages.append(msg)
-            self.seen[key] = len(side.messages)
-
-    def _row(self, pos: int, record: PollRecord, omitted: tuple[int, int, int]) -> TimelineRow:
-        c = record.cycle
-        return _new_record(TimelineRow, (  # one per record: tuple.__new__ skips the __new__
-            pos, record.op, record.status_before, record.status_after, record.result,
-            len(record.sent) + omitted[0], len(record.received) + omitted[1],
-            len(record.body) + omitted[2],
-            tuple(e.kind for e in record.events) if record.events else (),
-            record.error_message, c.connection, c.cycle, _ms(self.origin, record.started),
-            _ms(record.started, record.time), record.repeat))
-
-    def _visible_error(self, record: PollRecord) -> str:
-        """``client.error_message`` after this step, as far as the records tell."""
-        if record.error_message:
-            return record.error_message
-        if record.op in ("connect_to_host", "close") or (
-                record.op in _REQUEST_OPS and record.result is Error.OK):
-            return ""  # these calls clear the client's error
-        return self.errors[-1] if self.errors else ""
-
-
-@dataclass(frozen=True)
-class TraceState:
-    """Everything visible right after one step (see the module docstring)."""
-
-    index: int
-    record: PollRecord
-    status: Status
-    result: Error
-    error_message: str
-    connection: int
-    cycle: int
-    method: str
-    url: str
-    has_response: bool
-    response_code: int
-    reason: str
-    http_version: str
-    response_headers: tuple[tuple[str, str], ...]
-    interim: tuple[InterimResponse, ...]
-    trailers: tuple[tuple[str, str], ...]
-    chunked: bool
-    body_length: int
-    body_size: int
-    body_preview: bytes
-    body_complete: bool
-    sent_size: int
-    received_size: int
-    sent: tuple[Segment, ...]
-    received: tuple[Segment, ...]
-    timeline: Sequence[TimelineRow]
-    path: tuple[Status, ...]
 
 
 class Trace:
@@ -381,13 +140,17 @@ class Trace:
     clock:
         The clock of the trace's time anchor; default: the client's (``HTTPClient.clock``), so
         that step times and the anchor agree, or ``time.monotonic`` without a client.
+    fold_quiet_steps:
+        Fold each run of identical quiet steps into one record (default True; module
+        docstring).
     """
 
     def __init__(self, client: HTTPClient | None = None, *,
                  max_bytes_per_cycle: int = DEFAULT_MAX_BYTES,
                  max_bytes_total: int = DEFAULT_MAX_TOTAL,
                  max_records: int = DEFAULT_MAX_RECORDS,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None,
+                 fold_quiet_steps: bool = True) -> None:
         if max_bytes_per_cycle < 0 or max_bytes_total < 0 or max_records < 0:
             raise ValueError("max_bytes_per_cycle, max_bytes_total and max_records must be "
                              ">= 0")
@@ -414,6 +177,12 @@ class Trace:
         self._omitted: dict[int, tuple[int, int, int]] = {}
         self._key: tuple[int, int] | None = None
         self._cycle_info: object = None
+        #: Fold runs of identical quiet steps into one record (module docstring); False keeps
+        #: one record per step (a million idle polls then make a million records).
+        self.fold_quiet_steps = fold_quiet_steps
+        # The op and status of the last record when later steps may fold into it, else None.
+        self._quiet_op: str | None = None
+        self._quiet_status = Status.DISCONNECTED
         self._budget = 0
         self._analysis = _Analysis(self.started)
         self._client: HTTPClient | None = None
@@ -439,6 +208,17 @@ class Trace:
     def _on_step(self, index: int, op: str, end: float, started: float, before: Status,
                  after: Status, result: Error, c: CycleInfo, sent: bytes, received: bytes,
                  body: bytes, events: tuple[EventInfo, ...], message: str, repeat: int) -> None:
+        if (op == self._quiet_op and before is self._quiet_status and after is before
+                and c is self._cycle_info and result is _OK
+                and not (sent or received or body or events or message)):
+            # The same quiet step again (an idle poll): extend the last record in place.  Its
+            # fields are known (a quiet row), so the new row is spelled out: faster than
+            # slicing, and this runs for every idle poll.
+            records = self._records
+            old = records[-1]
+            records[-1] = (old[0], op, end, old[3], old[4], old[4], 0, old[7], b"", b"", b"", -1,
+                           "", old[13] + repeat)
+            return
         # O(1) and no copy unless the cycle's byte budget is exceeded.  This runs for every
         # step of a download, so it takes the fields as arguments (HTTPClient.on_step: no
         # object is built for the call) and stores one flat row.  The client keeps one
@@ -446,6 +226,7 @@ class Trace:
         if c is not self._cycle_info:
             self._cycle_info = c
             self._cycles.append(c)
+            self._quiet_op = None  # a new cycle entry: nothing to fold into
             key = (c.connection, c.cycle)
             if key != self._key:
                 self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
@@ -471,11 +252,17 @@ class Trace:
         self._records.append((index, op, end, started, int(before), int(after), int(result),
                               len(self._cycles) - 1, sent, received, body,
                               len(self._events) - 1 if events else -1, message, repeat))
+        # Whether the steps that repeat this one may fold into it (see _on_step).
+        self._quiet_op = (op if before is after and not (size or events or message)
+                          and result is _OK and op in _ROUTINE_OPS and self.fold_quiet_steps
+                          else None)
+        self._quiet_status = before
 
     def _summarise(self, index: int, op: str, end: float, started: float, status: Status,
                    c: CycleInfo, sizes: tuple[int, int, int], repeat: int) -> None:
         """Past ``max_records``: add a routine step to a summary record (module docstring)."""
         self._summarised += repeat
+        self._quiet_op = None
         records, omitted = self._records, self._omitted
         done = self._analysis.done
         for pos in range(len(records) - 1, max(len(records) - 3, done - 1), -1):
@@ -529,7 +316,6 @@ class Trace:
     def merged_events(self) -> int:
         """Body ``Data`` events not kept one by one (merged, past ``MAX_DATA_EVENTS`` per
         record); 0 when none."""
-        self._sync()
         return self._merged_events
 
     @property
@@ -537,13 +323,7 @@ class Trace:
         """Steps added to summary records past ``max_records`` (0 when none: every step has
         its own record, or a folded run of quiet steps).  The marker that older detail is
         gone: their bytes are counted in :meth:`omitted`, their ``Data`` events dropped."""
-        self._sync()
         return self._summarised
-
-    def _sync(self) -> None:
-        """Take the client's pending run of folded quiet steps, so answers are up to date."""
-        if self._client is not None:
-            self._client.flush_records()
 
     def _cut(self, sent: bytes, received: bytes, body: bytes) -> tuple[bytes, bytes, bytes]:
         """Keep what the budget allows of a step's bytes, first sent, then received, then
@@ -562,12 +342,14 @@ class Trace:
     def add(self, record: PollRecord, omitted: tuple[int, int, int] | None = None) -> None:
         """Append a record as if the client had emitted it.
 
-        With ``omitted`` (as saved by :meth:`save`) the record is stored exactly as given;
+        With ``omitted`` (as :func:`httpexplore.export.save` writes it) the record is stored
+        exactly as given;
         without, the per-cycle cap applies as when recording live.
         """
         if omitted is None:
             self._on_record(record)
             return
+        self._quiet_op = None  # stored exactly as given: later steps do not fold into it
         if any(omitted):
             self._omitted[len(self._records)] = omitted
         c, events = record.cycle, record.events
@@ -599,13 +381,17 @@ class Trace:
         received, body) bytes already left out.  ``started``/``started_wall`` are the clock
         anchor (the records' clock, and the wall-clock time at that moment).  The loader
         (:mod:`httpexplore.export.loader`) builds traces this way."""
+        # The file's records are kept as they are: folded runs stay folded, and records saved
+        # one per step are not merged.
         trace = cls(max_bytes_per_cycle=max_bytes_per_cycle, max_records=max_records,
-                    clock=lambda: started)
+                    clock=lambda: started, fold_quiet_steps=False)
         trace.started_wall = started_wall
         for record, omitted in records:
             trace._add_capped(record, omitted)
         trace._summarised += summarised_steps
         trace._merged_events += merged_events
+        trace.fold_quiet_steps = True
+        trace._quiet_op = None
         return trace
 
     def _add_capped(self, record: PollRecord, omitted: tuple[int, int, int]) -> None:
@@ -621,7 +407,6 @@ class Trace:
 
     def clear(self) -> None:
         """Forget every record (recording continues if attached)."""
-        self._sync()  # steps folded before now are forgotten too
         self._records = []
         self._cycles, self._events = [], []
         self._omitted = {}
@@ -630,6 +415,7 @@ class Trace:
         self._merged_events = 0
         self._key = None
         self._cycle_info = None
+        self._quiet_op = None
         self._total_left = self.max_bytes_total
         self._analysis = _Analysis(self.started)
 
@@ -637,18 +423,15 @@ class Trace:
     @property
     def records(self) -> Sequence[PollRecord]:
         """The stored records, oldest first (byte fields cut short past the cap)."""
-        self._sync()
         return _RecordRows(self._records, len(self._records), self._record)
 
     def __len__(self) -> int:
         """The number of records (a folded run of quiet steps is one; see :attr:`steps`)."""
-        self._sync()
         return len(self._records)
 
     @property
     def steps(self) -> int:
         """The number of client steps recorded: records plus the steps folded into them."""
-        self._sync()
         return sum(r[_REPEAT] for r in self._records)
 
     @overload
@@ -657,30 +440,31 @@ class Trace:
     def __getitem__(self, i: slice) -> list[PollRecord]: ...
 
     def __getitem__(self, i: int | slice) -> PollRecord | list[PollRecord]:
-        self._sync()
         if isinstance(i, slice):
             return [self._record(t) for t in self._records[i]]
         return self._record(self._records[i])
 
     def __iter__(self) -> Iterator[PollRecord]:
-        self._sync()
         return iter([self._record(t) for t in self._records])
 
     def omitted(self, k: int) -> tuple[int, int, int]:
         """Bytes of record ``k`` counted but not kept: ``(sent, received, body)``."""
-        self._sync()
         return self._omitted.get(range(len(self._records))[k], _NOTHING_OMITTED)
 
     @property
     def omitted_total(self) -> int:
         """All bytes counted but not kept."""
-        self._sync()
         return sum(sum(v) for v in self._omitted.values())
 
     # -- analysis -----------------------------------------------------------------------------
     def _a(self) -> _Analysis:
-        self._sync()
         analysis = self._analysis
+        done = analysis.done
+        if done and analysis.rows[-1].repeat != self._records[done - 1][_REPEAT]:
+            # Quiet steps were folded into the newest record after it was analysed (only the
+            # newest record grows, and a quiet record changes nothing else the analysis keeps).
+            analysis.rows[-1] = analysis.row(done - 1, self._record(self._records[done - 1]),
+                                             _NOTHING_OMITTED)
         if analysis.done < len(self._records):
             analysis.run(self._records, self._omitted, self._record)
         return analysis
@@ -768,46 +552,13 @@ class Trace:
                      self._omitted.get(pos, _NOTHING_OMITTED))
         return view
 
-    # -- exports and display: conveniences over httpexplore.export (the formats live there) --
-    def to_har(self, *, raw_bytes: bool = False) -> dict[str, Any]:
-        """:func:`httpexplore.export.to_har`: the trace as a HAR 1.2 ``dict``."""
-        from . import export
-        return export.to_har(self, raw_bytes=raw_bytes)
-
-    def save_har(self, path: str | os.PathLike[str], *, raw_bytes: bool = False) -> None:
-        """:func:`httpexplore.export.save_har`: HAR as UTF-8 JSON (a browser's network tab)."""
-        from . import export
-        export.save_har(self, path, raw_bytes=raw_bytes)
-
-    def to_text(self) -> str:
-        """:func:`httpexplore.export.to_text`: a ``curl --trace-ascii``-style dump."""
-        from . import export
-        return export.to_text(self)
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """:func:`httpexplore.export.save`: every record as JSON, for :meth:`load`."""
-        from . import export
-        export.save(self, path)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str], *,
-             max_file_bytes: int = 64 * 1024 * 1024) -> Trace:
-        """:func:`httpexplore.export.load`: read a trace written by :meth:`save`; it answers
-        the same questions offline.  The file is not trusted: a bad field raises
-        ``ValueError`` naming it, a file larger than ``max_file_bytes`` (64 MiB unless raised)
-        is refused before it is read, and the live recording caps apply."""
-        from . import export
-        return export.load(path, max_file_bytes=max_file_bytes, cls=cls)
-
-    def snapshot(self, *, times: bool = False, polls: bool = True) -> str:
-        """Plain text: the steps (``polls``) and one line per cycle.  Deterministic unless
-        ``times=True`` (no ports, clock times or ids)."""
-        from . import export
-        return export.snapshot(self, times=times, polls=polls)
-
+    # -- display --------------------------------------------------------------------------
     def _repr_html_(self) -> str:
-        from . import export
-        return export.to_html(self)
+        """The notebook display (Jupyter looks for this method on the object):
+        :func:`httpexplore.export.to_html`.  The only use of the export package here; every
+        format (HAR, text, save/load) is reached through :mod:`httpexplore.export` itself."""
+        from .export import to_html
+        return to_html(self)
 
     def __repr__(self) -> str:
         a = self._a()
@@ -826,11 +577,3 @@ assert PollRecord._fields == ("index", "op", "time", "started", "status_before",
                               "result", "cycle", "sent", "received", "body", "events",
                               "error_message", "repeat")
 _REPEAT = 13
-# _row builds TimelineRow positionally.
-assert TimelineRow._fields[0] == "index" and TimelineRow._fields[-1] == "repeat" \
-    and len(TimelineRow._fields) == 15
-
-
-def _upto(segments: list[Segment], k: int) -> list[Segment]:
-    """Segments of steps ``<= k`` (records never decrease along a direction's segments)."""
-    return segments[:bisect.bisect_right(segments, k, key=lambda s: s.record)]

@@ -13,8 +13,9 @@ trace only through its public API:
 * :mod:`~httpexplore.export.views`: the plain-text and HTML views shown in notebooks
   (:func:`snapshot`, :func:`to_html`).
 
-``Trace.to_har()``, ``Trace.save()``, ``Trace.load()`` ... are conveniences that call these
-(the notebooks use them); the formats themselves are not the recorder's business.
+A :class:`~httpexplore.trace.Trace` knows no format: call these functions with it
+(``export.to_har(trace)``, ``export.save(trace, path)``, ``export.load(path)``...).  Its one
+link here is its notebook display, ``Trace._repr_html_``, which returns :func:`to_html`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-A file written by :meth:`~httpexplore.trace.Trace.save` may have been edited, truncated or
+A file written by :func:`httpexplore.export.save` may have been edited, truncated or
 crafted.  Everything read here is checked before a record is built: types (an ``int`` is not
 a ``bool`` or a string), ranges (finite times, ports 0..65535, status codes 100..599), names
 (statuses, result codes, calls, event kinds that the client produces), hosts (one valid host,
@@ -245,15 +245,15 @@ def _record(d: Any, where: str, byte_limit: int) -> tuple[PollRecord, tuple[int,
 
 def load(cls: type[Trace], path: str | os.PathLike[str], *,
          max_file_bytes: int = DEFAULT_MAX_FILE) -> Trace:
-    """Build a trace (of class ``cls``) from a file written by ``Trace.save``; raises
-    ``ValueError`` naming the first bad field, or when the file is larger than
-    ``max_file_bytes``."""
+    """Build a trace (of class ``cls``) from a file written by
+    :func:`httpexplore.export.save`; raises ``ValueError`` naming the first bad field, or when
+    the file is larger than ``max_file_bytes``."""
     from ..trace import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS
 
     size = os.stat(path).st_size
     if size > max_file_bytes:
         raise ValueError(f"{os.fspath(path)!r} is {size} bytes, more than max_file_bytes="
-                         f"{max_file_bytes}; pass a larger max_file_bytes to Trace.load if you "
+                         f"{max_file_bytes}; pass a larger max_file_bytes to export.load if you "
                          "trust it")
     with open(path, encoding="utf-8") as f:
         try:
@@ -261,7 +261,7 @@ def load(cls: type[Trace], path: str | os.PathLike[str], *,
         except (json.JSONDecodeError, RecursionError) as exc:
             raise ValueError(f"{os.fspath(path)!r} is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{os.fspath(path)!r} is not an httpexplore trace (see Trace.save)")
+        raise ValueError(f"{os.fspath(path)!r} is not an httpexplore trace (see export.save)")
     try:
         per_cycle = _int(data.get("max_bytes_per_cycle", DEFAULT_MAX_BYTES),
                          "max_bytes_per_cycle")

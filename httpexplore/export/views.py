@@ -92,7 +92,8 @@ def _poll_table(trace: Trace, times: bool, limit: int | None = None) -> list[lis
 
 
 def snapshot(trace: Trace, *, times: bool = False, polls: bool = True) -> str:
-    """Plain text, deterministic unless ``times`` (see :meth:`Trace.snapshot`)."""
+    """Plain text: the steps (``polls``) and one line per cycle.  Deterministic unless
+    ``times=True`` (no ports, clock times or ids)."""
     cycles = trace.cycles
     lines = [f"{trace!r}"[1:-1]]
     if polls:

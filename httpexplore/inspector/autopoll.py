@@ -82,7 +82,7 @@ class Throttle:
         """Something changed: refresh now if the last refresh is old enough, else later.
 
         A request made by the refresh itself is dropped: it reports a change the refresh is
-        drawing (reading the recorder delivers the client's folded quiet steps).
+        drawing.
         """
         if self._refreshing:
             return

@@ -5,9 +5,10 @@ Theory of operation
 -------------------
 Auto-poll on a slow download calls ``poll()`` and ``read_response_body_chunk()`` thousands of
 times while nothing arrives.  The recorder already folds *identical* quiet steps into one
-record (``PollRecord.repeat``), but a poll and a read alternate, so each of them still makes a
-record.  A slider over records would then move ten records per pixel, and the steps table
-would be rows of empty poll/read pairs.
+record (``PollRecord.repeat``; the newest record keeps growing while the run lasts, which
+:meth:`Stops.update` takes into account), but a poll and a read alternate, so each of them
+still makes a record.  A slider over records would then move ten records per pixel, and the
+steps table would be rows of empty poll/read pairs.
 
 So the inspector's history is a list of *stops*: record positions in the trace.  Every record
 where something happened (bytes, an event, a status change, an error, a refused call) is a
@@ -66,12 +67,20 @@ class Stops:
         self._counts: list[dict[str, int]] = []
         self._seen = base            # next timeline row to look at
         self._open_quiet = False     # the last stop ends a quiet run that may still grow
+        self._last_repeat = 0        # the repeat of row _seen - 1 when it was counted
 
     def update(self, rows: Sequence[TimelineRow]) -> None:
         """Take the rows recorded since the last call."""
         if len(rows) < self._seen:  # the trace was cleared under us: start again
             self.reset(0)
         positions, counts = self.positions, self._counts
+        if self._seen > self.base and counts:
+            # The recorder folds later quiet steps into its newest record: count the steps
+            # added to the last row seen since it was counted.
+            last = rows[self._seen - 1]
+            if last.repeat != self._last_repeat:
+                counts[-1][last.op] = counts[-1].get(last.op, 0) + last.repeat - self._last_repeat
+                self._last_repeat = last.repeat
         for pos in range(self._seen, len(rows)):
             row = rows[pos]
             quiet = is_quiet(row)
@@ -81,6 +90,7 @@ class Stops:
                 positions.append(pos)
                 counts.append({})
             counts[-1][row.op] = counts[-1].get(row.op, 0) + row.repeat
+            self._last_repeat = row.repeat
             self._open_quiet = quiet
         self._seen = len(rows)
 

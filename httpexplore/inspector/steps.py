@@ -81,8 +81,11 @@ def _single_cells(row: TimelineRow, number: int, origin_ms: float) -> tuple[Mark
     # Rows are frozen: each is escaped once, not at every refresh of a long download.
     call = _op_cell(row.op) if row.repeat == 1 else Markup(
         f"{_op_cell(row.op)} ×{row.repeat}")
-    what = "nothing happened" if is_quiet(row) else _what_text(row.sent, row.received,
-                                                                 row.body, row.events)
+    if is_quiet(row):  # (a record of the recorder may stand for a run of quiet calls)
+        what = "nothing happened" if row.repeat == 1 else \
+            f"nothing happened ({row.repeat} calls)"
+    else:
+        what = _what_text(row.sent, row.received, row.body, row.events)
     cells = (number, call, _at_cell(row.start_ms - origin_ms, row.duration_ms),
              _status_cell(row.status_before, row.status_after, row.result), what)
     return tuple(c if isinstance(c, Markup) else Markup(escape_html(str(c))) for c in cells)

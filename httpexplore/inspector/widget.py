@@ -369,9 +369,6 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
         try:
             return call()
         finally:
-            # A quiet step may be folded into a run the client delivers later (PollRecord.repeat);
-            # a button shows its step at once.
-            self.client.flush_records()
             self._throttle.dirty = True
             self._throttle.flush()
             self._rebuild_slider_view()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from clientkit import LoopbackServer, connect_live, exchange, live_exchange, respond
 
-from httpexplore import Error, HTTPClient, Method, Status
+from httpexplore import Error, HTTPClient, Method, Status, export
 from httpexplore.transport import WOULD_BLOCK
 
 WIRE = (b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -34,4 +34,4 @@ def test_live_the_trace_says_why_and_no_second_request_uses_it() -> None:
                   if e.kind == "FramingConflict"]
         assert len(events) == 1 and "RFC 9112 §6.3" in events[0].detail["message"]
         assert "FramingConflict: the response has both Content-Length and Transfer-Encoding" \
-            in client.trace.to_text()
+            in export.to_text(client.trace)

@@ -35,7 +35,7 @@ for _name in ("select", "poll", "epoll"):
         setattr(select, _name, refuse(f"select.{_name}"))
 
 import httpexplore  # noqa: E402
-from httpexplore import HTTPClient, Trace  # noqa: E402
+from httpexplore import HTTPClient, export  # noqa: E402
 from httpexplore.demo import DemoServer  # noqa: E402
 
 srv = DemoServer(in_memory=True).start()
@@ -69,12 +69,12 @@ while http.get_status() == HTTPClient.STATUS_BODY:
     body += chunk
 
 trace = http.trace
-har = trace.to_har()
-text = trace.to_text()
+har = export.to_har(trace)
+text = export.to_text(trace)
 with tempfile.TemporaryDirectory() as folder:
-    trace.save(Path(folder) / "run.trace")
-    loaded = Trace.load(Path(folder) / "run.trace")
-    trace.save_har(Path(folder) / "run.har")
+    export.save(trace, Path(folder) / "run.trace")
+    loaded = export.load(Path(folder) / "run.trace")
+    export.save_har(trace, Path(folder) / "run.har")
 
 tls = HTTPClient(record=False)
 tls.connect_to_host("https://" + srv.host, srv.port)

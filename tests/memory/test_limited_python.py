@@ -37,7 +37,7 @@ def test_ssl_is_imported_only_when_tls_is_used() -> None:
     code = """
 import sys
 import httpexplore, httpexplore.demo, httpexplore.export, httpexplore.trace
-from httpexplore import HTTPClient
+from httpexplore import HTTPClient, export
 from httpexplore.demo import DemoServer
 with DemoServer() as srv:   # a socket server, plain HTTP
     c = HTTPClient()
@@ -47,7 +47,7 @@ with DemoServer() as srv:   # a socket server, plain HTTP
     c.request(HTTPClient.METHOD_GET, "/bytes/100", [])
     while c.get_status() in (HTTPClient.STATUS_REQUESTING, HTTPClient.STATUS_BODY):
         c.poll(); c.read_response_body_chunk()
-    c.trace.to_har(); c.trace.to_text()
+    export.to_har(c.trace); export.to_text(c.trace)
 print("before", "ssl" in sys.modules)
 from httpexplore import TLSOptions
 TLSOptions.client().create_context()

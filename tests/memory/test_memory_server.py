@@ -10,7 +10,7 @@ import tracemalloc
 import pytest
 from memkit import FakeClock, no_io, run_tutorial
 
-from httpexplore import Error, HTTPClient, Method, Status, TLSOptions, _listeners
+from httpexplore import Error, HTTPClient, Method, Status, TLSOptions, _listeners, export
 from httpexplore.demo import MALFORMED, DemoServer
 from httpexplore.demo.memory_server import HIGH_WATER, MemoryConnection
 from httpexplore.memory import MemoryTransport
@@ -193,7 +193,7 @@ def test_trace_says_the_transport_is_in_memory() -> None:
         client = HTTPClient()
         client.connect_to_host(server.host, server.port)
         client.poll()
-        assert "(in memory: no socket)" in client.trace.to_text()
+        assert "(in memory: no socket)" in export.to_text(client.trace)
 
 
 def test_same_address_cannot_be_taken_twice() -> None:

@@ -19,10 +19,9 @@ import tempfile
 import types
 
 import httpexplore
-from httpexplore import OK, HTTPClient, Status
+from httpexplore import OK, HTTPClient, Status, export
 from httpexplore.demo import DemoServer
 from httpexplore.godot_os import OS
-from httpexplore.trace import Trace
 from httpexplore.transport import WOULD_BLOCK, ScriptedTransport
 
 _package = types.ModuleType("httpexplore.inspector")
@@ -69,13 +68,13 @@ svg = diagram.state_diagram(path, current=client.get_status())
 # 2. Save and load: the loaded trace tells the same story.
 with tempfile.TemporaryDirectory() as folder:
     saved = os.path.join(folder, "trace.json")
-    trace.save(saved)
-    loaded = Trace.load(saved)
+    export.save(trace, saved)
+    loaded = export.load(saved)
     har_path = os.path.join(folder, "trace.har")
-    trace.save_har(har_path)
+    export.save_har(trace, har_path)
     with open(har_path, encoding="utf-8") as f:
         har_file = json.load(f)
-har = trace.to_har()
+har = export.to_har(trace)
 entry = har["log"]["entries"][0]
 
 summary: dict[str, object] = {
@@ -86,9 +85,9 @@ summary: dict[str, object] = {
     "view_count": len(views_seen),
     "final_snapshot": views_seen[-1],
     "diagram": digest(svg),
-    "trace_snapshot": trace.snapshot(),
-    "loaded_snapshot_same": loaded.snapshot() == trace.snapshot(),
-    "text_lines": len(trace.to_text().splitlines()),
+    "trace_snapshot": export.snapshot(trace),
+    "loaded_snapshot_same": export.snapshot(loaded) == export.snapshot(trace),
+    "text_lines": len(export.to_text(trace).splitlines()),
     "har": [entry["request"]["method"], entry["request"]["url"], entry["response"]["status"],
             entry["response"]["content"]["size"], entry["response"]["content"].get("text")],
     "har_file_entries": len(har_file["log"]["entries"]),

@@ -8,7 +8,7 @@ import hashlib
 import json
 import sys
 
-from httpexplore import OK, HTTPClient
+from httpexplore import OK, HTTPClient, export
 from httpexplore.demo import DemoServer
 
 srv = DemoServer().start()
@@ -54,9 +54,9 @@ summary = {
     "platform": sys.platform, "in_memory": srv.in_memory, "code": http.get_response_code(),
     "headers": headers, "chunked": chunked, "length": len(body),
     "sha256": hashlib.sha256(body).hexdigest(), "reads": reads, "statuses": statuses,
-    "transports": transports, "har_entries": len(trace.to_har()["log"]["entries"]),
-    "text_lines": len(trace.to_text().splitlines()) > 5,
-    "snapshot": bool(trace.snapshot()),
+    "transports": transports, "har_entries": len(export.to_har(trace)["log"]["entries"]),
+    "text_lines": len(export.to_text(trace).splitlines()) > 5,
+    "snapshot": bool(export.snapshot(trace)),
 }
 http.close()
 srv.stop()

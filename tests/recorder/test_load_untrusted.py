@@ -1,4 +1,4 @@
-"""``Trace.load`` does not trust its file (issue #12 item 8): a fuzz test mutates every field
+"""``export.load`` does not trust its file (issue #12 item 8): a fuzz test mutates every field
 of a saved trace (wrong types, nulls, NaN, huge numbers, markup, empty values) and checks that
 each mutant is either refused at load with a ``ValueError`` naming a field, or loads into a
 trace whose every view and export works.  Plus the size limit and the live caps."""
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from recorderkit import fetch, scripted
 
-from httpexplore import Trace
+from httpexplore import Trace, export
 from httpexplore.transport import AFTER_SEND, EOF, WOULD_BLOCK
 
 NAN = float("nan")
@@ -37,9 +37,9 @@ def rich_trace() -> Trace:
 
 def views(trace: Trace) -> None:
     """Every view and export, fully (each must return without raising)."""
-    shown: list[object] = [repr(trace), trace._repr_html_(), trace.to_text(),
-                           trace.snapshot(times=True), trace.snapshot(),
-                           json.dumps(trace.to_har(raw_bytes=True), allow_nan=False)]
+    shown: list[object] = [repr(trace), trace._repr_html_(), export.to_text(trace),
+                           export.snapshot(trace, times=True), export.snapshot(trace),
+                           json.dumps(export.to_har(trace, raw_bytes=True), allow_nan=False)]
     for k in range(len(trace)):
         state = trace.state_at(k)
         shown += [list(state.timeline), trace.exchange_at(k), trace.omitted(k)]
@@ -74,14 +74,14 @@ def mutate(doc: Any, path: tuple[Any, ...], new: Any) -> Any:
 def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = tmp_path_factory.mktemp("trace") / "t.json"
     trace = rich_trace()
-    trace.save(path)
+    export.save(trace, path)
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def check(doc: Any, path: Path) -> str:
     path.write_text(json.dumps(doc, allow_nan=True), encoding="utf-8")
     try:
-        loaded = Trace.load(path)
+        loaded = export.load(path)
     except ValueError as exc:
         assert str(exc), "a refusal says why"
         return "refused"
@@ -132,7 +132,7 @@ def test_a_bad_field_is_named(saved: dict[str, Any], tmp_path: Path, path: tuple
     file = tmp_path / "bad.json"
     file.write_text(json.dumps(mutate(saved, path, new), allow_nan=True), encoding="utf-8")
     with pytest.raises(ValueError, match=field.replace("[", r"\[").replace("]", r"\]")):
-        Trace.load(file)
+        export.load(file)
 
 
 def test_the_issue_examples_are_refused(saved: dict[str, Any], tmp_path: Path) -> None:
@@ -146,7 +146,7 @@ def test_the_issue_examples_are_refused(saved: dict[str, Any], tmp_path: Path) -
                       ((*base, "status_code"), "2e2"), (base, None)]:
         file.write_text(json.dumps(mutate(saved, path, new)), encoding="utf-8")
         with pytest.raises(ValueError, match=f"records\\[{pos}\\]"):
-            Trace.load(file)
+            export.load(file)
 
 
 def test_a_file_over_the_size_limit_is_refused_unless_allowed(saved: dict[str, Any],
@@ -155,8 +155,8 @@ def test_a_file_over_the_size_limit_is_refused_unless_allowed(saved: dict[str, A
     file.write_text(json.dumps(saved), encoding="utf-8")
     size = file.stat().st_size
     with pytest.raises(ValueError, match="max_file_bytes"):
-        Trace.load(file, max_file_bytes=size - 1)
-    assert len(Trace.load(file, max_file_bytes=size)) == len(saved["records"])
+        export.load(file, max_file_bytes=size - 1)
+    assert len(export.load(file, max_file_bytes=size)) == len(saved["records"])
 
 
 def test_loading_applies_the_live_byte_cap(saved: dict[str, Any], tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_loading_applies_the_live_byte_cap(saved: dict[str, Any], tmp_path: Path
     doc["records"][-2]["received"] = base64.b64encode(big).decode()
     file = tmp_path / "big.json"
     file.write_text(json.dumps(doc), encoding="utf-8")
-    loaded = Trace.load(file)
+    loaded = export.load(file)
     assert loaded.max_bytes_per_cycle <= 4 * 1024 * 1024
     kept = len(loaded.records[-2].received)
     assert kept < len(big) and kept + loaded.omitted(-2)[1] == len(big)

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from recorderkit import check_invariants, fetch
 
-from httpexplore import HTTPClient, Method, Status, TLSOptions
+from httpexplore import HTTPClient, Method, Status, TLSOptions, export
 from httpexplore.trace import Trace
 
 S = Status
@@ -193,7 +193,7 @@ def check_har(har: dict[str, Any], trace: Trace) -> None:
 
 def test_har_from_a_real_run(session: Any, tmp_path: Path) -> None:
     trace, _seen = session
-    har = trace.to_har()
+    har = export.to_har(trace)
     check_har(har, trace)
     entries = {e["request"]["url"].split("/", 3)[-1]: e for e in har["log"]["entries"]}
     gz = entries["gzip"]["response"]["content"]
@@ -213,19 +213,19 @@ def test_har_from_a_real_run(session: Any, tmp_path: Path) -> None:
     polls = entries["bytes/3"]["_httpexplore"]["polls"]
     assert polls[0]["op"] == "request" and polls[-1]["after"] in ("CONNECTED", "DISCONNECTED")
     path = tmp_path / "run.har"
-    trace.save_har(path)
+    export.save_har(trace, path)
     assert json.loads(path.read_text(encoding="utf-8")) == har
 
 
 def test_save_and_load_answer_the_same_questions(session: Any, tmp_path: Path) -> None:
     trace, _seen = session
     path = tmp_path / "trace.json"
-    trace.save(path)
-    loaded = Trace.load(path)
+    export.save(trace, path)
+    loaded = export.load(path)
     assert len(loaded) == len(trace)
-    assert loaded.snapshot(times=True) == trace.snapshot(times=True)
-    assert loaded.to_har() == trace.to_har()
-    assert loaded.to_text() == trace.to_text()
+    assert export.snapshot(loaded, times=True) == export.snapshot(trace, times=True)
+    assert export.to_har(loaded) == export.to_har(trace)
+    assert export.to_text(loaded) == export.to_text(trace)
     assert loaded.segments() == trace.segments()
     for k in (0, 5, len(trace) // 2, len(trace) - 1):
         a, b = trace.state_at(k), loaded.state_at(k)
@@ -235,12 +235,12 @@ def test_save_and_load_answer_the_same_questions(session: Any, tmp_path: Path) -
     bad = tmp_path / "bad.json"
     bad.write_text('{"log": {}}', encoding="utf-8")
     with pytest.raises(ValueError, match="not an httpexplore trace"):
-        Trace.load(bad)
+        export.load(bad)
 
 
 def test_text_dump_looks_like_curl_trace_ascii(session: Any) -> None:
     trace, _seen = session
-    text = trace.to_text()
+    text = export.to_text(trace)
     lines = text.splitlines()
     assert lines[0].startswith("== Info: [0] connect_to_host: DISCONNECTED -> ")
     send = lines.index(next(line for line in lines if line.startswith("=> Send header")))
@@ -256,7 +256,7 @@ def test_text_dump_looks_like_curl_trace_ascii(session: Any) -> None:
 
 def test_snapshot_and_html_are_deterministic(session: Any) -> None:
     trace, _seen = session
-    summary = trace.snapshot(polls=False)
+    summary = export.snapshot(trace, polls=False)
     assert re.search(r":\d{4,5}", summary) is None  # no ports
     assert summary.splitlines()[1] == (
         "cycle 1: GET http://127.0.0.1/ChangeLog-5.php?delay=0 -> 200 OK | 6238 body bytes, "
@@ -282,7 +282,7 @@ def test_tls_timings(tmp_path: Path) -> None:
     assert second.timings.ssl == second.timings.connect == -1
     [conn] = trace.connections
     assert conn.tls_version.startswith("TLS")
-    check_har(trace.to_har(), trace)
+    check_har(export.to_har(trace), trace)
     check_invariants(trace)
     assert first.url == f"https://localhost:{srv.port}/bytes/10"
 
@@ -311,7 +311,7 @@ def test_a_big_download_keeps_at_most_the_cap(demo: Any) -> None:
     assert ex.received_segments[-1].label == "omitted"
     state = trace.state_at(-1, preview_bytes=100)
     assert state.body_size == size and len(state.body_preview) == 100
-    check_har(trace.to_har(), trace)
+    check_har(export.to_har(trace), trace)
     client.close()
 
 
@@ -330,5 +330,5 @@ def test_the_malformed_catalogue_never_breaks_the_recorder(demo: Any) -> None:
         labels = {s.label for s in trace.segments("received")}
         if "invalid" in labels:
             assert status is S.CONNECTION_ERROR and trace.cycles[0].error, name
-        assert trace.snapshot() and trace._repr_html_() and trace.to_text()
-        check_har(trace.to_har(), trace)
+        assert export.snapshot(trace) and trace._repr_html_() and export.to_text(trace)
+        check_har(export.to_har(trace), trace)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from recorderkit import check_invariants, fetch, rec, responses, scripted, splits
 
-from httpexplore import Error, HTTPClient, Method, Status
+from httpexplore import Error, HTTPClient, Method, Status, export
 from httpexplore.errors import FailureKind, TransportError
 from httpexplore.records import EventInfo
 from httpexplore.trace import Trace
@@ -177,7 +177,7 @@ def test_failures_are_recorded_with_their_messages() -> None:
     [conn] = trace.connections
     assert conn.error == "no such <host>"
     assert trace.state_at(-1).error_message == "no such <host>"
-    assert "connection 1: no such <host>" in trace.snapshot()
+    assert "connection 1: no such <host>" in export.snapshot(trace)
     assert "&lt;host&gt;" in trace._repr_html_() or "no such" not in trace._repr_html_()
 
     client, trace = scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2"
@@ -275,7 +275,7 @@ def test_byte_cap_keeps_totals_and_marks_what_was_not_kept() -> None:
     assert labels[:4] == ["status-line", "header", "end-of-head", "body"]
     assert set(labels[4:]) <= {"body", "omitted"} and "omitted" in labels
     assert sum(s.size for s in ex.received_segments) == ex.received_size
-    har = trace.to_har()["log"]["entries"][0]["response"]
+    har = export.to_har(trace)["log"]["entries"][0]["response"]
     assert har["content"]["size"] == 1024 and "were kept" in har["content"]["comment"]
     check_invariants(trace)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from clientkit import Handler, LoopbackServer, connect_live, exchange
 
-from httpexplore import HTTPClient, Method, PollRecord, Status, Trace
+from httpexplore import HTTPClient, Method, PollRecord, Status, Trace, export
 from httpexplore.trace import MAX_DATA_EVENTS
 
 BODY_BLOCK = b"x" * 65536
@@ -67,9 +67,9 @@ def test_an_endless_body_is_summarised_past_the_record_cap(chunked: bool) -> Non
         assert cycle.body_size == body
         assert sum(r.repeat for r in trace.records) == trace.steps
         assert "summarised past the 500-record cap" in repr(trace)
-        assert trace.to_text().startswith("== Info: ")
-        assert "500-record cap" in trace.to_text().splitlines()[0]
-        har = trace.to_har()["log"]
+        assert export.to_text(trace).startswith("== Info: ")
+        assert "500-record cap" in export.to_text(trace).splitlines()[0]
+        har = export.to_har(trace)["log"]
         assert har["_httpexplore"]["summarisedSteps"] == trace.summarised_steps
         assert "summarised" in har["comment"]
         client.close()
@@ -94,7 +94,7 @@ def test_steps_that_change_something_are_still_recorded_past_the_cap() -> None:
 def test_default_cap_and_no_marker_below_it() -> None:
     trace = Trace()
     assert trace.max_records == 20_000 and trace.summarised_steps == 0
-    assert "summarised" not in repr(trace) and "comment" not in trace.to_har()["log"]
+    assert "summarised" not in repr(trace) and "comment" not in export.to_har(trace)["log"]
 
 
 def test_a_read_full_of_one_byte_chunks_keeps_few_data_events(tmp_path: Path) -> None:
@@ -115,9 +115,9 @@ def test_a_read_full_of_one_byte_chunks_keeps_few_data_events(tmp_path: Path) ->
     assert sum(e.detail.get("merged", 1) for e in data) == 3000
     assert trace.cycles[0].complete and trace.cycles[0].body_size == 3000
     assert "Data events merged" in repr(trace)
-    assert trace.to_har()["log"]["_httpexplore"]["mergedDataEvents"] == trace.merged_events
+    assert export.to_har(trace)["log"]["_httpexplore"]["mergedDataEvents"] == trace.merged_events
     path = tmp_path / "t.json"
-    trace.save(path)
-    loaded = Trace.load(path)
+    export.save(trace, path)
+    loaded = export.load(path)
     assert loaded.merged_events == trace.merged_events
-    assert loaded.to_text() == trace.to_text()
+    assert export.to_text(loaded) == export.to_text(trace)
