@@ -22,42 +22,8 @@ The inspector keeps no copy of a body: the views ask the trace for the first
 :data:`~.views.HEAD_BYTES`, and the inspector itself keeps only the last
 :data:`~.views.TAIL_BYTES` of the current response.
 
-DOM contract (CSS classes added with ``add_class``, for browser tests)
----------------------------------------------------------------------
-=================== ============================================================================
-``hx-inspector``    the root ``VBox``
-``hx-connect`` …    buttons ``hx-connect``, ``hx-request``, ``hx-poll`` (exactly one ``poll()``),
-                    ``hx-poll10``, ``hx-read``, ``hx-reset``; ``hx-auto`` is a ``ToggleButton``
-                    (``mod-active`` while auto-poll runs).  A button that makes no sense in the
-                    current status is disabled and its ``title`` says why.
-``hx-host`` …       inputs ``hx-host`` (Text), ``hx-port`` (BoundedIntText), ``hx-path`` (Text),
-                    ``hx-method`` (Dropdown), ``hx-interval`` (FloatSlider, auto-poll seconds),
-                    ``hx-request-headers`` and ``hx-request-body`` (Textarea)
-``hx-status``       ``HTML``: badge text contains ``STATUS_<NAME> (<value>)``, then the last
-                    call and its return code, the response status, ``step k of n``
-``hx-error``        ``HTML``: the error message (escaped), empty when there is none.  Not a
-                    ``Label``: a Label typesets LaTeX, and ``$…$`` from a server would render.
-``hx-headers``      ``HTML``: the status line, then ``<table class="hx-table">`` with one
-                    ``<thead>`` row of three ``<th>`` (``#``, ``name``, ``value``) plus one
-                    ``<tr>`` per response header field; trailers go in a separate
-                    ``<table class="hx-trailers">``
-``hx-body-count``   ``Label``: exactly ``"<n> bytes"``, the body bytes handed out by
-                    ``read_response_body_chunk()`` so far (Poll alone does not move it);
-                    ``hx-body-info`` (Label) says chunked / Content-Length / complete / unread
-``hx-body``         ``Textarea``: the body as text (first 4 KiB and last 1 KiB); ``hx-body-hex``
-                    (``HTML``, a ``<pre>`` that never wraps) and ``hx-body-chunks`` (``HTML``)
-                    are the other two tabs
-``hx-history``      ``IntSlider``: value = step shown, max = last step; a step is a call
-                    (connect, request, poll, read, close), or a run of calls where nothing
-                    happened; 0 = the first since creation or Reset.  ``.hx-past`` (inside
-                    ``hx-status``) is the banner shown while the slider is back in time
-``hx-wire``         ``HTML``: bytes sent and received in the current cycle, coloured by meaning;
-                    ``span.hx-eol`` badges (``CR``, ``LF``) mark line ends
-``hx-diagram``      ``HTML``: the SVG state diagram
-``hx-timeline``     ``HTML``: a ``<table class="hx-table hx-steps">``, one row per history step,
-                    newest first
-``hx-waterfall``    ``HTML``: timing bars
-=================== ============================================================================
+The DOM contract (the ``hx-*`` CSS classes the browser tests rely on) is in
+``docs/inspector-dom.md``.
 """
 
 from __future__ import annotations
@@ -66,7 +32,6 @@ import asyncio
 import html
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import ipywidgets as widgets
 
@@ -77,7 +42,7 @@ from ..records import CycleInfo, EventInfo
 from ..status import Method, Status
 from ..tls import TLSOptions
 from ..trace import Trace, TraceState
-from . import history, static, views
+from . import address, history, static, views
 from .autopoll import Throttle
 from .autotask import AutoPollMixin
 from .diagram import state_diagram
@@ -172,7 +137,7 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
     # ------------------------------------------------------------------ construction -----
     def _build_controls(self, client: HTTPClient, trace: Trace, url: str | None,
                         headers: Sequence[str] | None, interval: float) -> list[widgets.Widget]:
-        host, port, path, method = self._prefill(client, trace, url)
+        host, port, path, method = address.prefill(client, trace, url)
         self.host_field = widgets.Text(host, description="host", placeholder="example.com",
                                        layout=widgets.Layout(width="240px"))
         self.port_field = widgets.BoundedIntText(port, min=-1, max=65535, description="port",
@@ -218,27 +183,6 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
                          layout=widgets.Layout(flex_flow="row wrap")),
             editor,
         ]
-
-    @staticmethod
-    def _prefill(client: HTTPClient, trace: Trace, url: str | None) -> tuple[str, int, str,
-                                                                              Method]:
-        if url is not None:
-            parts = urlsplit(url if "://" in url else f"http://{url}")
-            host = parts.hostname or ""
-            if ":" in host:
-                host = f"[{host}]"
-            if parts.scheme == "https":
-                host = f"https://{host}"
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            return host, parts.port if parts.port is not None else -1, path, Method.GET
-        host = client.host
-        if host and client.tls_enabled:
-            host = f"https://{host}"
-        port = client.port if client.host else -1
-        cycles = trace.cycles
-        if cycles and cycles[-1].method in Method.__members__:
-            return host, port, cycles[-1].target or "/", Method[cycles[-1].method]
-        return host, port, "/", Method.GET
 
     def _build_views(self) -> list[widgets.Widget]:
         self.status_html = widgets.HTML()
@@ -305,16 +249,14 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
         A whole URL pasted into the host field (``http://127.0.0.1:8080/page``) is first split
         into the host, port and path fields, as ``Inspector(url=...)`` does."""
         host = self.host_field.value.strip()
-        rest = host.split("://", 1)[-1]
-        if "/" in rest or "]:" in rest or (rest.count(":") == 1
-                                          and rest.rsplit(":", 1)[1].isdigit()):
+        if address.looks_like_url(host):
             self._fill_from_url(host)
             host = self.host_field.value
         return self._act(lambda: self.client.connect_to_host(host, self.port_field.value,
                                                              self._tls))
 
     def _fill_from_url(self, url: str) -> None:
-        host, port, path, _method = self._prefill(self.client, self.trace, url)
+        host, port, path, _method = address.prefill(self.client, self.trace, url)
         self.host_field.value = host
         self.port_field.value = port  # -1: the scheme's default port
         if "/" in url.split("://", 1)[-1]:

@@ -3,7 +3,7 @@
 The notebook (``notebooks/inspector.ipynb``) starts a DemoServer inside the kernel, connects an
 ``HTTPClient`` to it and displays ``Inspector(client, url=srv.url + PATH)``. Everything after
 that is done the way a learner does it: clicks and keys in Chromium. Widgets are found only by
-the ``hx-*`` classes of the Inspector's DOM contract (see ``httpexplore/inspector/widget.py``).
+the ``hx-*`` classes of the Inspector's DOM contract (see ``docs/inspector-dom.md``).
 """
 
 from __future__ import annotations
