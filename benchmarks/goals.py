@@ -1,4 +1,6 @@
-"""Issue #15's goals (and issue #8's that still apply), judged on ratios within one run.  Every goal gives a line: MET or NOT MET.
+"""Issue #15's goals (and issue #8's that still apply), judged on ratios within one run.
+
+Every goal gives a line: MET or NOT MET.
 
 A ratio is taken per round (both runs of the same round, so they saw the same machine state)
 and the median of those per-round ratios is the figure judged.  A goal whose figures could not
