@@ -70,7 +70,7 @@ def build(smoke: bool) -> list[Workload]:
         _download("keepalive", f"{_size(ka_size)} × {ka_count} on one connection",
                   f"/cl/{ka_size}", ka_size, MAIN_CLIENTS, count=ka_count),
         _download("small", f"{small_count:,} requests for {SMALL_BODY_SIZE} B on one connection",
-                  "/small", SMALL_BODY_SIZE, MAIN_CLIENTS,
+                  "/small", SMALL_BODY_SIZE, (*MAIN_CLIENTS, "httpexplore-h11heads"),
                   count=small_count, unit="req/s"),
         Workload("idle", f"idle cost, {polls:,} calls finding nothing", "python", "ns/poll",
                  "recv", tuple(Entry(c, c, "/hang", polls, polls) for c in (

@@ -152,6 +152,14 @@ def run_wait(host: str, port: int, path: str, count: int) -> Outcome:
     return _run(host, port, path, count, wait=True)
 
 
+def run_h11heads(host: str, port: int, path: str, count: int) -> Outcome:
+    """The tutorial loop with the common-head reader off: h11 reads every head (an A/B)."""
+    from httpexplore import response
+
+    response.COMMON_HEADS = False
+    return _run(host, port, path, count)
+
+
 def run_norec(host: str, port: int, path: str, count: int) -> Outcome:
     return _run(host, port, path, count, record=False)
 

@@ -18,6 +18,8 @@ CLIENTS: dict[str, tuple[str, str, str]] = {
     "httpexplore-blocking": ("explore", "run_blocking", "tutorial loop, blocking_mode_enabled"),
     "httpexplore-wait": ("explore", "run_wait", "tutorial loop, select.poll on fileno() after "
                          "a poll that found nothing"),
+    "httpexplore-h11heads": ("explore", "run_h11heads", "tutorial loop, common-head reader "
+                             "off (h11 reads every head): the A/B of issue #15"),
     "httpexplore-norec": ("explore", "run_norec", "tutorial loop, HTTPClient(record=False)"),
     "httpexplore-keep": ("explore", "run_keep", "tutorial loop keeping the body (body += chunk), "
                          "default read_chunk_size"),
