@@ -3,7 +3,9 @@
 Theory of operation
 -------------------
 h11 parses every byte of framing (heads, chunk-size lines, trailers) and close-delimited
-bodies; payload whose length is already known is counted instead (below, and
+bodies, except the most common head, which :func:`_receive_common` reads with one strict match
+(:mod:`httpexplore._fasthead`) when it is complete in the response's first read and nothing
+about it is unusual; payload whose length is already known is counted instead (below, and
 :meth:`httpexplore.engine.Engine.feed_counted` for a Content-Length body).  The engine feeds
 h11 what arrived and calls :func:`drain_events`, which takes h11's events one by one and
 records what they say in the cycle: interim (1xx) responses, the final head, body pieces, the
