@@ -1,4 +1,4 @@
-"""Loopback benchmarks for httpexplore (issue #8).
+"""Loopback benchmarks for httpexplore (issues #8 and #15).
 
 ``python -m benchmarks.run`` starts its own servers (:mod:`benchmarks.server`, and nginx from
 Debian's package when installed, :mod:`benchmarks.nginx`), runs every client of every workload

@@ -9,8 +9,10 @@ from .server import SMALL_BODY_SIZE
 MiB = 1 << 20
 
 #: The clients run on every download workload, in this order each round (A B C A B C ...).
-MAIN_CLIENTS = ("raw", "curl", "h11", "httpexplore", "httpexplore-blocking",
-                "httpx", "urllib3", "requests", "aiohttp")
+MAIN_CLIENTS = ("raw", "curl", "h11", "httpexplore", "httpexplore-norec", "httpexplore-blocking",
+                "httpexplore-wait", "httpx", "urllib3", "requests", "aiohttp")
+#: Our client's other modes: not run against nginx (the goals judge them on the Python server).
+EXPLORE_MODES = ("httpexplore-norec", "httpexplore-blocking", "httpexplore-wait")
 #: The Python libraries the goals call "Python peers".
 PYTHON_PEERS = ("httpx", "urllib3", "requests", "aiohttp")
 
@@ -56,8 +58,8 @@ def build(smoke: bool) -> list[Workload]:
     small_count = 200 if smoke else 10_000
     polls = 20_000 if smoke else 1_000_000
     lin_small, lin_big = (MiB, 4 * MiB) if smoke else (16 * MiB, 64 * MiB)
-    cl_clients = (*MAIN_CLIENTS, "httpexplore-norec", "httpexplore-keep")
-    nginx_clients = tuple(c for c in MAIN_CLIENTS if c != "httpexplore-blocking")
+    cl_clients = (*MAIN_CLIENTS, "httpexplore-keep", "urllib3-data")
+    nginx_clients = tuple(c for c in MAIN_CLIENTS if c not in EXPLORE_MODES)
 
     workloads = [
         _download("cl", f"{_size(big)} Content-Length", f"/cl/{big}", big, cl_clients),
@@ -68,7 +70,7 @@ def build(smoke: bool) -> list[Workload]:
         _download("keepalive", f"{_size(ka_size)} × {ka_count} on one connection",
                   f"/cl/{ka_size}", ka_size, MAIN_CLIENTS, count=ka_count),
         _download("small", f"{small_count:,} requests for {SMALL_BODY_SIZE} B on one connection",
-                  "/small", SMALL_BODY_SIZE, (*MAIN_CLIENTS, "httpexplore-norec"),
+                  "/small", SMALL_BODY_SIZE, (*MAIN_CLIENTS, "httpexplore-h11heads"),
                   count=small_count, unit="req/s"),
         Workload("idle", f"idle cost, {polls:,} calls finding nothing", "python", "ns/poll",
                  "recv", tuple(Entry(c, c, "/hang", polls, polls) for c in (

@@ -2,7 +2,8 @@
 
 Theory of operation
 -------------------
-h11 is the parser of record: it decides what the client does.  This module is a second, much
+h11 (with the engine's strict reader of the common head, :mod:`httpexplore._fasthead`) is the
+parser of record: it decides what the client does.  This module is a second, much
 smaller scanner whose only job is to *explain* the bytes to a learner: it splits each direction
 of each connection into :class:`Segment` objects (a status line, each header line, the blank
 line ending the head, chunk-size lines, chunk data, ...) so that

@@ -10,7 +10,9 @@ driver (:mod:`httpexplore.driver`) gives it the bytes it read (:meth:`Engine.fee
 :meth:`Engine.wrote`), passes the time where one is needed, and turns the verdicts into
 Godot's statuses.  So the whole of HTTP/1.1 framing can be driven by tests byte by byte.
 
-Parsers.  h11 parses every response head, every chunk-size line and trailer, and every
+Parsers.  h11 parses every response head but the most common form (complete in the first
+read, HTTP/1.1, one Content-Length, nothing unusual: :mod:`httpexplore._fasthead`, one strict
+match, labelled ``synthesised`` in the trace), every chunk-size line and trailer, and every
 close-delimited body.  Two kinds of payload are counted rather than parsed (docs/architecture.md,
 "Where the project departs from h11"): a Content-Length body once its head is parsed
 (:meth:`Engine.feed_counted`; its end of message is the engine's, labelled ``synthesised`` in

@@ -44,10 +44,11 @@ class EventInfo(NamedTuple):
     "headers": [["Name", "value"], ...]}``, for ``Data`` ``{"length": n, "chunk_start": bool,
     "chunk_end": bool}``, for ``EndOfMessage`` ``{"trailers": [[name, value], ...]}``.
 
-    ``"synthesised": True`` in the detail marks a ``Data`` or ``EndOfMessage`` event that h11
-    did not produce: the engine counts chunk payload and Content-Length bodies itself
-    (docs/architecture.md, "Where the project departs from h11") and makes the event h11
-    would have made, so that the trace reads the same; the flag says whose it is.
+    ``"synthesised": True`` in the detail marks a ``Data``, ``EndOfMessage`` or ``Response``
+    event that h11 did not produce: the engine counts chunk payload and Content-Length bodies
+    itself, and reads the common response head with one strict match (docs/architecture.md,
+    "Where the project departs from h11"), and makes the event h11 would have made, so that
+    the trace reads the same; the flag says whose it is.
     """
 
     kind: str

@@ -3,7 +3,9 @@
 Theory of operation
 -------------------
 h11 parses every byte of framing (heads, chunk-size lines, trailers) and close-delimited
-bodies; payload whose length is already known is counted instead (below, and
+bodies, except the most common head, which :func:`_receive_common` reads with one strict match
+(:mod:`httpexplore._fasthead`) when it is complete in the response's first read and nothing
+about it is unusual; payload whose length is already known is counted instead (below, and
 :meth:`httpexplore.engine.Engine.feed_counted` for a Content-Length body).  The engine feeds
 h11 what arrived and calls :func:`drain_events`, which takes h11's events one by one and
 records what they say in the cycle: interim (1xx) responses, the final head, body pieces, the
@@ -35,6 +37,7 @@ from typing import Any, TypeAlias
 
 import h11
 
+from . import _fasthead
 from . import _h11compat as compat
 from ._cycle import MAX_HEAD, MAX_INTERIM, Cycle
 from .errors import FailureKind, TransportError, explain_protocol_error
@@ -48,6 +51,10 @@ _NO_BODY_CODES = (204, 304)
 FRAMING_CONFLICT = ("the response has both Content-Length and Transfer-Encoding: it is read as "
                     "chunked, and the connection is closed afterwards instead of being reused "
                     "(RFC 9112 §6.3 item 3: such a message ought to be handled as an error)")
+
+#: Read the first read of a response with :mod:`._fasthead` when it can (tests turn it off to
+#: compare with plain h11).
+COMMON_HEADS = True
 
 #: Where events for the ``on_poll`` record go; None when nobody subscribes.
 Events: TypeAlias = list[EventInfo] | None
@@ -86,6 +93,10 @@ def receive(c: Cycle, parser: h11.Connection, data: bytes, events: Events) -> No
     reader = compat.chunked_reader(parser) if data else None
     if reader is not None:
         _receive_chunked(c, parser, reader, data, events)
+    elif (COMMON_HEADS and data and c.received_total == len(data) and not c.head_received
+          and not c.interim and not compat.unparsed(parser)
+          and _receive_common(c, parser, data, events)):
+        return
     else:
         parser.receive_data(data)
         drain_events(c, parser, events)
@@ -267,22 +278,31 @@ def _on_head(c: Cycle, event: h11.Response, parser: h11.Connection, events: Even
     if event.http_version == b"1.0" and any(
             name == b"transfer-encoding" for name, _v in event.headers):
         raise h11.RemoteProtocolError("HTTP/1.0 response with Transfer-Encoding")
+    _apply_head(c, event.status_code, event.reason, latin1(event.http_version),
+                event.headers.raw_items(), parser.our_state is h11.MUST_CLOSE, events, {})
+
+
+def _apply_head(c: Cycle, status_code: int, reason: bytes, http_version: str,
+                raw: list[tuple[bytes, bytes]], request_closes: bool, events: Events,
+                label: dict[str, Any]) -> None:
+    """Record a final head (from h11, or from :mod:`._fasthead` with ``label`` saying so)
+    and decide the framing of its body."""
     c.head_received = True
-    c.response_code = event.status_code
-    c.reason = latin1(event.reason)
-    c.http_version = latin1(event.http_version)
-    raw = event.headers.raw_items()
+    c.response_code = status_code
+    c.reason = latin1(reason)
+    c.http_version = http_version
     c.headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw]
     if events is not None:  # head_detail(event), sharing the strings just decoded
         events.append(EventInfo(kind="Response", detail={
-            "status_code": event.status_code, "reason": c.reason,
-            "http_version": c.http_version, "headers": [[n, v] for n, v in c.headers]}))
-    # One pass over the (already h11-validated) fields for what decides the framing.
+            "status_code": status_code, "reason": c.reason,
+            "http_version": c.http_version, "headers": [[n, v] for n, v in c.headers],
+            **label}))
+    # One pass over the (already validated) fields for what decides the framing.
     lengths: list[bytes] = []
     codings: list[bytes] = []
     # The request may have said "Connection: close" too (h11 then holds our side in
     # MUST_CLOSE): RFC 9112 §9.6, the client closes after this response.
-    close = c.http_version == "1.0" or parser.our_state is h11.MUST_CLOSE
+    close = c.http_version == "1.0" or request_closes
     for name, value in raw:
         low = name.lower()
         if low == b"content-length":
@@ -292,8 +312,8 @@ def _on_head(c: Cycle, event: h11.Response, parser: h11.Connection, events: Even
         elif low == b"connection" and b"close" in value.lower():
             close = True
     c.keep_alive = not close
-    no_body = (c.method == "HEAD" or event.status_code in _NO_BODY_CODES
-               or (c.method == "CONNECT" and 200 <= event.status_code < 300))
+    no_body = (c.method == "HEAD" or status_code in _NO_BODY_CODES
+               or (c.method == "CONNECT" and 200 <= status_code < 300))
     c.chunked = bool(codings) and not no_body
     if no_body:
         c.body_length = 0
@@ -312,6 +332,49 @@ def _on_head(c: Cycle, event: h11.Response, parser: h11.Connection, events: Even
         c.keep_alive = False
         _note(events, "FramingConflict", message=FRAMING_CONFLICT)
     c.enter_body = True
+
+
+#: Detail added to the records of a response read by :func:`_receive_common`, not by h11.
+_ENGINE_PARSED: dict[str, Any] = {"synthesised": True}
+
+
+def _receive_common(c: Cycle, parser: h11.Connection, data: bytes, events: Events) -> bool:
+    """The first read of a response, when it holds a complete head of the common form
+    (:func:`._fasthead.parse`) and no more than the body it announces: read it without h11.
+
+    Returns False, having changed nothing, for anything else; h11 then reads it as before.
+    The head is recorded as h11 would record it, the body bytes after it are counted as
+    :meth:`~httpexplore.engine.Engine.feed_counted` counts the rest, and every record made
+    here says ``"synthesised": True``.  h11 never saw this response, so the next request on
+    the connection gets a fresh h11 connection (:func:`~httpexplore.request.next_parser`), as
+    after any counted body.
+    """
+    if c.method in ("HEAD", "CONNECT") or parser.their_state is not h11.SEND_RESPONSE:
+        return False
+    head = _fasthead.parse(data, MAX_HEAD)
+    if head is None:
+        return False
+    rest = len(data) - head.size
+    if rest > head.content_length:
+        return False  # bytes beyond the body: h11 and _unsolicited judge them
+    c.head_start = head.size
+    _apply_head(c, head.status_code, head.reason, "1.1", head.fields,
+                parser.our_state is h11.MUST_CLOSE, events, _ENGINE_PARSED)
+    if rest:
+        c.body.append(data[head.size:])
+        c.body_buffered += rest
+        c.fast_remaining -= rest
+        if events is not None:
+            events.append(EventInfo("Data", {"length": rest, "chunk_start": False,
+                                             "chunk_end": False, "synthesised": True}))
+    if c.fast_remaining == 0:
+        c.fast_remaining = -1
+        c.body_complete = True
+        if not c.keep_alive:
+            c.closing = True
+        if events is not None:
+            events.append(EventInfo("EndOfMessage", {"trailers": [], "synthesised": True}))
+    return True
 
 
 def _on_data(c: Cycle, event: h11.Data, events: Events) -> None:

@@ -39,6 +39,19 @@ def run_urllib3(host: str, port: int, path: str, count: int) -> Outcome:
     return Outcome(total)
 
 
+def run_urllib3_data(host: str, port: int, path: str, count: int) -> Outcome:
+    """urllib3's default: the whole body read into ``r.data`` (kept, as the tutorial keeps it)."""
+    import urllib3
+
+    total = 0
+    with urllib3.HTTPConnectionPool(host, port, maxsize=1, retries=False) as pool:
+        for _ in range(count):
+            r = pool.request("GET", path, decode_content=False)
+            _check(r.status)
+            total += len(r.data)
+    return Outcome(total)
+
+
 def run_requests(host: str, port: int, path: str, count: int) -> Outcome:
     import requests
 

@@ -16,11 +16,18 @@ CLIENTS: dict[str, tuple[str, str, str]] = {
     "h11": ("h11loop", "run", "minimal h11 loop, blocking recv(65536)"),
     "httpexplore": ("explore", "run", "HTTPClient tutorial loop, busy poll, recorder on"),
     "httpexplore-blocking": ("explore", "run_blocking", "tutorial loop, blocking_mode_enabled"),
+    "httpexplore-wait": ("explore", "run_wait", "tutorial loop, select.poll on fileno() after "
+                         "a poll that found nothing"),
+    "httpexplore-h11heads": ("explore", "run_h11heads", "tutorial loop, common-head reader "
+                             "off (h11 reads every head): the A/B of issue #15"),
     "httpexplore-norec": ("explore", "run_norec", "tutorial loop, HTTPClient(record=False)"),
-    "httpexplore-keep": ("explore", "run_keep", "tutorial loop keeping the body (body += chunk)"),
+    "httpexplore-keep": ("explore", "run_keep", "tutorial loop keeping the body (body += chunk), "
+                         "default read_chunk_size"),
     "httpexplore-inspector": ("autopoll", "run", "Inspector auto-poll, recording comm"),
     "httpx": ("peers", "run_httpx", "httpx.Client().stream(), iter_raw()"),
     "urllib3": ("peers", "run_urllib3", "HTTPConnectionPool, stream(65536)"),
+    "urllib3-data": ("peers", "run_urllib3_data", "HTTPConnectionPool.request(), r.data "
+                     "(whole body, urllib3's default)"),
     "requests": ("peers", "run_requests", "Session.get(stream=True), iter_content(65536)"),
     "aiohttp": ("peers", "run_aiohttp", "ClientSession, content.iter_chunked(65536)"),
     "recv": ("idle", "run_recv", "bare failed non-blocking sock.recv(65536)"),
@@ -36,6 +43,8 @@ def _needs(name: str) -> tuple[str, ...]:
     """Modules a client imports, loaded before the clock starts; missing means "not available"."""
     if name in ("httpx", "urllib3", "requests", "aiohttp"):
         return (name,)
+    if name == "urllib3-data":
+        return ("urllib3",)
     if name == "httpexplore-inspector":
         return ("httpexplore", "httpexplore.inspector")
     if name.startswith(("httpexplore", "poll-")):

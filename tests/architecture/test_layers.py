@@ -25,7 +25,7 @@ LAYERS: dict[str, str] = {
     "transport": "transport", "memory": "transport", "_listeners": "transport",
     "_ssl": "transport", "tls": "transport",
     "engine": "engine", "request": "engine", "response": "engine", "_cycle": "engine",
-    "_h11compat": "engine",
+    "_h11compat": "engine", "_fasthead": "engine",
     "errors": "base", "status": "base", "records": "base", "hosts": "base", "query": "base",
     "trace": "recorder", "_analysis": "recorder", "cycles": "recorder", "annotate": "recorder",
     "export": "export", "_render": "export",
@@ -63,8 +63,8 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
 }
 
 #: Modules that must not do I/O or read a clock, and what that means in imports.
-NO_IO = ["engine", "request", "response", "_cycle", "_h11compat", "errors", "status", "records",
-         "hosts", "query", "_steps"]
+NO_IO = ["engine", "request", "response", "_cycle", "_h11compat", "_fasthead", "errors", "status",
+         "records", "hosts", "query", "_steps"]
 IO_MODULES = {"socket", "select", "selectors", "ssl", "threading", "time", "asyncio",
               "concurrent", "subprocess"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from httpexplore import response
 from httpexplore.engine import BROKEN, DONE, DONE_CLOSE, WAIT, Engine
 from httpexplore.records import EventInfo
 
@@ -99,8 +100,11 @@ def test_after_a_counted_body_the_next_request_gets_a_fresh_h11_connection() -> 
 
 
 @pytest.mark.parametrize("reads", [[CHUNKED], [COUNTED]], ids=["chunked", "cl-in-one-read"])
-def test_when_h11_saw_the_whole_message_it_serves_the_next_cycle(reads: list[bytes]) -> None:
-    """(A Content-Length body that came in the head's read was parsed by h11 itself.)"""
+def test_when_h11_saw_the_whole_message_it_serves_the_next_cycle(
+        reads: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """(With the common-head reader off, a Content-Length body that came in the head's read
+    is parsed by h11 itself; tests/client/test_fasthead.py covers the reader on.)"""
+    monkeypatch.setattr(response, "COMMON_HEADS", False)
     engine = started()
     drive(engine, reads)
     first = engine.c.parser
