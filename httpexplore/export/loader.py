@@ -126,10 +126,13 @@ def _pairs(value: Any, where: str) -> list[list[str]]:
 
 
 def _head(detail: dict[str, Any], where: str) -> dict[str, Any]:
-    return {"status_code": _int(detail.get("status_code"), f"{where}.status_code", 100, 599),
-            "reason": _str(detail.get("reason", ""), f"{where}.reason"),
-            "http_version": _str(detail.get("http_version", ""), f"{where}.http_version", 16),
-            "headers": _pairs(detail.get("headers", []), f"{where}.headers")}
+    out = {"status_code": _int(detail.get("status_code"), f"{where}.status_code", 100, 599),
+           "reason": _str(detail.get("reason", ""), f"{where}.reason"),
+           "http_version": _str(detail.get("http_version", ""), f"{where}.http_version", 16),
+           "headers": _pairs(detail.get("headers", []), f"{where}.headers")}
+    if detail.get("synthesised"):  # a head read by the engine's common-head reader, not h11
+        out["synthesised"] = _bool(detail["synthesised"], f"{where}.synthesised")
+    return out
 
 
 def _detail(kind: str, detail: dict[str, Any], where: str) -> dict[str, Any]:

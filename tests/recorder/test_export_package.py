@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 from recorderkit import fetch, scripted
 
 import httpexplore
-from httpexplore import export
+from httpexplore import HTTPClient, export
 from httpexplore.trace import Trace
 from httpexplore.transport import EOF
 
@@ -54,3 +55,27 @@ def test_the_export_package_touches_no_private_attribute_of_a_trace() -> None:
                     and node.value.id in ("trace", "cls", "ex", "t")):
                 found.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
     assert found == []
+
+
+def test_a_synthesised_head_keeps_its_label_through_save_and_load(tmp_path: Path) -> None:
+    from httpexplore.demo import DemoServer
+
+    with DemoServer() as srv:
+        client = HTTPClient()
+        client.connect_to_host(srv.host, srv.port)
+        while client.get_status() in (HTTPClient.STATUS_RESOLVING, HTTPClient.STATUS_CONNECTING):
+            client.poll()
+        client.request(HTTPClient.METHOD_GET, "/bytes/100", [])
+        while client.get_status() in (HTTPClient.STATUS_REQUESTING, HTTPClient.STATUS_BODY):
+            client.poll()
+            client.read_response_body_chunk()
+        client.close()
+
+    def heads(trace: Any) -> list[dict[str, Any]]:
+        return [e.detail for r in trace.records for e in r.events if e.kind == "Response"]
+
+    before = heads(client.trace)
+    assert before and all(h.get("synthesised") for h in before)  # the common-head reader
+    path = tmp_path / "trace.json"
+    export.save(client.trace, path)
+    assert heads(export.load(path)) == before
