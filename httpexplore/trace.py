@@ -169,7 +169,10 @@ class Trace:
         self.started = clock()
         self.started_wall = time.time()
         # Rows (see _Fields): flat, GC-untracked tuples; PollRecord objects are built on access.
-        self._records: list[_Fields] = []
+        # Read them through ``_records``, which first writes a pending quiet run (_on_step).
+        self._rows: list[_Fields] = []
+        self._pending = 0  # quiet steps folded into the last row but not yet written into it
+        self._pending_end = 0.0
         # The rows' tables (see _Fields): cycles as the client emitted them (one per stretch of
         # steps), and the events of the records that have any.
         self._cycles: list[CycleInfo] = []
@@ -211,14 +214,15 @@ class Trace:
         if (op == self._quiet_op and before is self._quiet_status and after is before
                 and c is self._cycle_info and result is _OK
                 and not (sent or received or body or events or message)):
-            # The same quiet step again (an idle poll): extend the last record in place.  Its
-            # fields are known (a quiet row), so the new row is spelled out: faster than
-            # slicing, and this runs for every idle poll.
-            records = self._records
-            old = records[-1]
-            records[-1] = (old[0], op, end, old[3], old[4], old[4], 0, old[7], b"", b"", b"", -1,
-                           "", old[13] + repeat)
+            # The same quiet step again (an idle poll): it extends the last record.  This runs
+            # for every idle poll, so it only counts; the count is written into the row before
+            # anything reads the rows or adds one (``_records``), so every reader, whenever it
+            # reads, sees the same trace.
+            self._pending += repeat
+            self._pending_end = end
             return
+        if self._pending:
+            self._settle()
         # O(1) and no copy unless the cycle's byte budget is exceeded.  This runs for every
         # step of a download, so it takes the fields as arguments (HTTPClient.on_step: no
         # object is built for the call) and stores one flat row.  The client keeps one
@@ -230,7 +234,7 @@ class Trace:
             key = (c.connection, c.cycle)
             if key != self._key:
                 self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
-        if (len(self._records) >= self.max_records and before is after and not message
+        if (len(self._rows) >= self.max_records and before is after and not message
                 and result is Error.OK and op in _ROUTINE_OPS
                 and (not events or all(e.kind == "Data" for e in events))):
             self._summarise(index, op, end, started, before, c,
@@ -243,20 +247,36 @@ class Trace:
             self._budget -= size
             self._total_left -= size
         elif not self._budget:  # the usual case in a long download: keep no bytes
-            self._omitted[len(self._records)] = (len(sent), len(received), len(body))
+            self._omitted[len(self._rows)] = (len(sent), len(received), len(body))
             sent = received = body = b""
         else:
             sent, received, body = self._cut(sent, received, body)
         if events:
             self._events.append(events)
-        self._records.append((index, op, end, started, int(before), int(after), int(result),
-                              len(self._cycles) - 1, sent, received, body,
-                              len(self._events) - 1 if events else -1, message, repeat))
+        self._rows.append((index, op, end, started, int(before), int(after), int(result),
+                           len(self._cycles) - 1, sent, received, body,
+                           len(self._events) - 1 if events else -1, message, repeat))
         # Whether the steps that repeat this one may fold into it (see _on_step).
         self._quiet_op = (op if before is after and not (size or events or message)
                           and result is _OK and op in _ROUTINE_OPS and self.fold_quiet_steps
                           else None)
         self._quiet_status = before
+
+    @property
+    def _records(self) -> list[_Fields]:
+        """The rows, with any pending quiet run written into the last one."""
+        if self._pending:
+            self._settle()
+        return self._rows
+
+    def _settle(self) -> None:
+        """Write the pending quiet steps into the last row (its fields are known: a quiet
+        row, so only its end time and its count change)."""
+        rows = self._rows
+        old = rows[-1]
+        rows[-1] = (old[0], old[1], self._pending_end, old[3], old[4], old[4], 0, old[7], b"",
+                    b"", b"", -1, "", old[13] + self._pending)
+        self._pending = 0
 
     def _summarise(self, index: int, op: str, end: float, started: float, status: Status,
                    c: CycleInfo, sizes: tuple[int, int, int], repeat: int) -> None:
@@ -407,7 +427,8 @@ class Trace:
 
     def clear(self) -> None:
         """Forget every record (recording continues if attached)."""
-        self._records = []
+        self._rows = []
+        self._pending = 0
         self._cycles, self._events = [], []
         self._omitted = {}
         self._summaries = set()
