@@ -38,7 +38,7 @@ from .errors import (
 )
 from .records import EventInfo
 from .request import RequestWriter, next_parser
-from .response import Events, receive
+from .response import Events, end_counted, receive
 
 __all__ = ["BROKEN", "DONE", "DONE_CLOSE", "WAIT", "Engine"]
 
@@ -157,13 +157,7 @@ class Engine:
             # No Data event: these bytes are counted, not parsed (the record still carries
             # them in ``received``).
             if c.fast_remaining == 0:
-                c.fast_remaining = -1
-                c.body_complete = True
-                if not c.keep_alive:
-                    c.closing = True
-                if events is not None:
-                    events.append(EventInfo("EndOfMessage", {"trailers": [],
-                                                             "synthesised": True}))
+                end_counted(c, events)
         else:
             c.eof = True
             if events is not None:

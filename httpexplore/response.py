@@ -43,7 +43,7 @@ from ._cycle import MAX_HEAD, MAX_INTERIM, Cycle
 from .errors import FailureKind, TransportError, explain_protocol_error
 from .records import EventInfo
 
-__all__ = ["FRAMING_CONFLICT", "drain_events", "head_detail", "latin1", "receive",
+__all__ = ["FRAMING_CONFLICT", "drain_events", "end_counted", "head_detail", "latin1", "receive",
            "tunnel_answer", "unparsed"]
 
 _NO_BODY_CODES = (204, 304)
@@ -368,13 +368,19 @@ def _receive_common(c: Cycle, parser: h11.Connection, data: bytes, events: Event
             events.append(EventInfo("Data", {"length": rest, "chunk_start": False,
                                              "chunk_end": False, "synthesised": True}))
     if c.fast_remaining == 0:
-        c.fast_remaining = -1
-        c.body_complete = True
-        if not c.keep_alive:
-            c.closing = True
-        if events is not None:
-            events.append(EventInfo("EndOfMessage", {"trailers": [], "synthesised": True}))
+        end_counted(c, events)
     return True
+
+
+def end_counted(c: Cycle, events: Events) -> None:
+    """The last byte of a counted Content-Length body arrived: the message is complete, with a
+    ``synthesised`` EndOfMessage (h11 did not see these bytes)."""
+    c.fast_remaining = -1
+    c.body_complete = True
+    if not c.keep_alive:
+        c.closing = True
+    if events is not None:
+        events.append(EventInfo("EndOfMessage", {"trailers": [], "synthesised": True}))
 
 
 def _on_data(c: Cycle, event: h11.Data, events: Events) -> None:
