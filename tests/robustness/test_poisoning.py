@@ -78,6 +78,19 @@ def serve(script: Script) -> LoopbackServer:
     return LoopbackServer(script)
 
 
+def answer_then_poison(response: bytes, go: threading.Event) -> Script:
+    """A server script: answer the first request, then send POISON once ``go`` is set."""
+
+    def script(conn: socket.socket, server: LoopbackServer) -> None:
+        if server.read(conn):
+            conn.sendall(response)
+            assert go.wait(DEADLINE)
+            conn.sendall(POISON)
+        drain(conn)
+
+    return script
+
+
 def poisoned(client: Client) -> None:
     """The client refused the bytes: CONNECTION_ERROR, the right words, nothing taken."""
     http = client.http
@@ -124,14 +137,7 @@ def test_poison_sent_later_is_refused_before_the_next_request(kind: str) -> None
     method, response, body = RESPONSES[kind]
     first_done = threading.Event()
 
-    def script(conn: socket.socket, server: LoopbackServer) -> None:
-        if server.read(conn):
-            conn.sendall(response)
-            assert first_done.wait(DEADLINE)
-            conn.sendall(POISON)
-        drain(conn)
-
-    with serve(script) as server:
+    with serve(answer_then_poison(response, first_done)) as server:
         c = Client()
         assert connect_live(c.http, "127.0.0.1", server.port)[-1] is S.CONNECTED
         c.send_request(method, "/one")
@@ -151,14 +157,7 @@ def test_poison_arriving_between_request_and_first_write_is_refused() -> None:
     _m, response, _b = RESPONSES["content-length"]
     ready = threading.Event()
 
-    def script(conn: socket.socket, server: LoopbackServer) -> None:
-        if server.read(conn):
-            conn.sendall(response)
-            assert ready.wait(DEADLINE)
-            conn.sendall(POISON)
-        drain(conn)
-
-    with serve(script) as server:
+    with serve(answer_then_poison(response, ready)) as server:
         c = Client()
         connect_live(c.http, "127.0.0.1", server.port)
         c.send_request(Method.GET, "/one")
