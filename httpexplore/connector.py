@@ -101,7 +101,7 @@ class Connector:
             return
         phase = transport.advance()
         if resolving and phase is not Phase.RESOLVING:
-            self._log.event("Resolved", addresses=transport.addresses)
+            self._log.event("Resolved", addresses=tuple(transport.addresses))
             self.changes = RESOLVED
         if phase is Phase.READY:
             self._transport_ready(transport, blocking)
@@ -115,7 +115,7 @@ class Connector:
             return
         self.changes |= NEW_CYCLE_INFO  # the peer is known now
         memory = {"transport": TRANSPORT_KIND} if isinstance(transport, MemoryTransport) else {}
-        self._log.event("TCPConnected", peer=list(transport.peer or ()), **memory)
+        self._log.event("TCPConnected", peer=tuple(transport.peer or ()), **memory)
         if self.proxy_kind == "https" and self._engine.c.tunnel is None:
             # HTTPS proxy: ask for a tunnel with CONNECT host:port (RFC 9110 §9.3.6).
             self._engine.queue_connect(authority(self.host, self.port), self.https_proxy_auth)

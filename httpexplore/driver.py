@@ -118,14 +118,13 @@ class Driver:
 
     def cycle_info(self, **changes: Any) -> CycleInfo:
         c = self.engine.c
-        base: dict[str, Any] = dict(
-                    connection=c.connection, cycle=c.count, host=self.host, port=self.port,
-                    tls=self.tls is not None, method=c.method, target=c.target,
-                    proxy=self.connector.proxy_kind,
-                    peer=self.transport.peer if self.transport is not None else None,
-                    reused=c.info.reused)
-        base.update(changes)
-        return CycleInfo(**base)
+        transport = self.transport
+        info = CycleInfo(connection=c.connection, cycle=c.count, host=self.host, port=self.port,
+                         tls=self.tls is not None, method=c.method, target=c.target,
+                         proxy=self.connector.proxy_kind,
+                         peer=transport.peer if transport is not None else None,
+                         reused=c.info.reused)
+        return info._replace(**changes) if changes else info
 
     def _poll_connecting(self, now: float) -> Error:
         transport = self.transport

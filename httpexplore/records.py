@@ -21,7 +21,6 @@ one is built for every step of a download.  Treat ``EventInfo.detail`` as read-o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .errors import Error
@@ -41,8 +40,11 @@ class EventInfo(NamedTuple):
     (``"Unsolicited"``, ``"PeerClosed"``, ``"TunnelEstablished"``, ``"TLSHandshakeDone"``,
     ``"Resolved"``, ``"TCPConnected"``).  ``detail`` holds the event's fields as JSON-able
     values: for a response ``{"status_code": 200, "reason": "OK", "http_version": "1.1",
-    "headers": [["Name", "value"], ...]}``, for ``Data`` ``{"length": n, "chunk_start": bool,
-    "chunk_end": bool}``, for ``EndOfMessage`` ``{"trailers": [[name, value], ...]}``.
+    "headers": (("Name", "value"), ...)}``, for ``Data`` ``{"length": n, "chunk_start": bool,
+    "chunk_end": bool}``, for ``EndOfMessage`` ``{"trailers": ((name, value), ...)}``.
+    Sequences in a detail are tuples of strings and numbers (JSON writes them as arrays): with
+    nothing mutable inside, a kept event is data the garbage collector stops tracking, so a
+    recorder holding a million of them adds nothing to each collection.
 
     ``"synthesised": True`` in the detail marks a ``Data``, ``EndOfMessage`` or ``Response``
     event that h11 did not produce: the engine counts chunk payload and Content-Length bodies
@@ -55,8 +57,7 @@ class EventInfo(NamedTuple):
     detail: dict[str, Any] = _NO_DETAIL
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CycleInfo:
+class CycleInfo(NamedTuple):
     """What the recorder needs to know about the request cycle a record belongs to.
 
     A *cycle* is one request and its response on one connection.  ``connection`` counts TCP
@@ -64,6 +65,8 @@ class CycleInfo:
     request).  ``method`` and ``target`` are those of the request as sent; ``host``/``port``/
     ``tls`` describe the origin (not the proxy); ``proxy`` is ``"http"``, ``"https"`` or ``""``.
     ``peer`` is the socket address actually connected, e.g. ``("127.0.0.1", 8080)``, or None.
+    A ``NamedTuple`` of plain values like the records, so a recorder keeping one per request
+    keeps nothing the garbage collector has to walk; build it with keywords.
     """
 
     connection: int

@@ -78,7 +78,7 @@ def head_detail(event: h11.Response | h11.InformationalResponse) -> dict[str, An
     """A response head as the JSON-able detail of its :class:`~httpexplore.records.EventInfo`."""
     return {"status_code": event.status_code, "reason": latin1(event.reason),
             "http_version": latin1(event.http_version),
-            "headers": [[latin1(n), latin1(v)] for n, v in event.headers.raw_items()]}
+            "headers": tuple((latin1(n), latin1(v)) for n, v in event.headers.raw_items())}
 
 
 def _note(events: Events, kind: str, **detail: Any) -> None:
@@ -295,7 +295,7 @@ def _apply_head(c: Cycle, status_code: int, reason: bytes, http_version: str,
     if events is not None:  # head_detail(event), sharing the strings just decoded
         events.append(EventInfo(kind="Response", detail={
             "status_code": status_code, "reason": c.reason,
-            "http_version": c.http_version, "headers": [[n, v] for n, v in c.headers],
+            "http_version": c.http_version, "headers": tuple(c.headers),
             **label}))
     # One pass over the (already validated) fields for what decides the framing.
     lengths: list[bytes] = []
@@ -380,7 +380,7 @@ def end_counted(c: Cycle, events: Events) -> None:
     if not c.keep_alive:
         c.closing = True
     if events is not None:
-        events.append(EventInfo("EndOfMessage", {"trailers": [], "synthesised": True}))
+        events.append(EventInfo("EndOfMessage", {"trailers": (), "synthesised": True}))
 
 
 def _on_data(c: Cycle, event: h11.Data, events: Events) -> None:
@@ -402,7 +402,7 @@ def _on_end(c: Cycle, event: h11.EndOfMessage, events: Events) -> None:
     c.fast_remaining = -1
     if not c.keep_alive or c.eof:
         c.closing = True
-    _note(events, "EndOfMessage", trailers=[list(t) for t in c.trailers])
+    _note(events, "EndOfMessage", trailers=tuple(c.trailers))
 
 
 def _unsolicited(c: Cycle, data: bytes, events: Events) -> None:

@@ -113,6 +113,11 @@ MAX_DATA_EVENTS = 32
 #: is untracked and full collections never walk the trace: the statuses and the result are
 #: stored as ints, the cycle as an index into the trace's cycle table and the events as an
 #: index into its event table (-1: none).  :meth:`Trace._record` turns a row into a PollRecord.
+#: The tables hold plain tuples too (a CycleInfo's fields; each event as ``(kind, detail keys,
+#: detail values)``): the collector only stops tracking *exact* tuples holding no dict, never
+#: NamedTuple instances, and a trace of 10,000 small requests would otherwise add 40,000
+#: tracked objects that every full collection walks (measured: the collector's work was a third
+#: of a recorded request's cost).
 _Fields = tuple[Any, ...]
 # tuple.__new__ with the fields in order builds a PollRecord without its Python-level __new__.
 _new_record = tuple.__new__
@@ -120,6 +125,12 @@ _OK = Error.OK
 _STATUS_OF = {int(s): s for s in Status}
 _ERROR_OF = {int(e): e for e in Error}
 _CYCLE, _EVENTS = 7, 11  # row positions of the table indexes
+
+
+def _store_events(events: tuple[EventInfo, ...]
+                  ) -> tuple[tuple[str, tuple[str, ...], tuple[Any, ...]], ...]:
+    """Events as the event table keeps them (see ``_Fields``)."""
+    return tuple([(e.kind, (*e.detail,), (*e.detail.values(),)) for e in events])
 
 
 class Trace:
@@ -174,12 +185,15 @@ class Trace:
         self._pending = 0  # quiet steps folded into the last row but not yet written into it
         self._pending_end = 0.0
         # The rows' tables (see _Fields): cycles as the client emitted them (one per stretch of
-        # steps), and the events of the records that have any.
-        self._cycles: list[CycleInfo] = []
-        self._events: list[tuple[EventInfo, ...]] = []
+        # steps), and the events of the records that have any, both as plain tuples (``_Stored``)
+        # that the collector can stop tracking; ``_record`` rebuilds the objects.
+        self._cycles: list[tuple[Any, ...]] = []
+        self._events: list[tuple[tuple[str, tuple[str, ...], tuple[Any, ...]], ...]] = []
+        self._cycle_objects: dict[int, CycleInfo] = {}  # built on read, one per table entry
         self._omitted: dict[int, tuple[int, int, int]] = {}
         self._key: tuple[int, int] | None = None
         self._cycle_info: object = None
+        self._cycle_at = -1  # the position of _cycle_info's entry in _cycles
         #: Fold runs of identical quiet steps into one record (module docstring); False keeps
         #: one record per step (a million idle polls then make a million records).
         self.fold_quiet_steps = fold_quiet_steps
@@ -229,37 +243,45 @@ class Trace:
         # CycleInfo object per stretch of steps, so an identity check usually settles the key.
         if c is not self._cycle_info:
             self._cycle_info = c
-            self._cycles.append(c)
+            self._cycle_at = len(self._cycles)
+            self._cycles.append((*c,))
             self._quiet_op = None  # a new cycle entry: nothing to fold into
             key = (c.connection, c.cycle)
             if key != self._key:
                 self._key, self._budget = key, min(self.max_bytes_per_cycle, self._total_left)
-        if (len(self._rows) >= self.max_records and before is after and not message
-                and result is Error.OK and op in _ROUTINE_OPS
+        rows = self._rows
+        if (len(rows) >= self.max_records and before is after and not message
+                and result is _OK and op in _ROUTINE_OPS
                 and (not events or all(e.kind == "Data" for e in events))):
             self._summarise(index, op, end, started, before, c,
                             (len(sent), len(received), len(body)), repeat)
             return
-        if len(events) > MAX_DATA_EVENTS:
-            events = self._merge_data(events)
         size = len(sent) + len(received) + len(body)
-        if size <= self._budget:
+        if not size:
+            pass
+        elif size <= self._budget:
             self._budget -= size
             self._total_left -= size
         elif not self._budget:  # the usual case in a long download: keep no bytes
-            self._omitted[len(self._rows)] = (len(sent), len(received), len(body))
+            self._omitted[len(rows)] = (len(sent), len(received), len(body))
             sent = received = body = b""
         else:
             sent, received, body = self._cut(sent, received, body)
         if events:
-            self._events.append(events)
-        self._rows.append((index, op, end, started, int(before), int(after), int(result),
-                           len(self._cycles) - 1, sent, received, body,
-                           len(self._events) - 1 if events else -1, message, repeat))
-        # Whether the steps that repeat this one may fold into it (see _on_step).
-        self._quiet_op = (op if before is after and not (size or events or message)
-                          and result is _OK and op in _ROUTINE_OPS and self.fold_quiet_steps
-                          else None)
+            if len(events) > MAX_DATA_EVENTS:
+                events = self._merge_data(events)
+            table = self._events
+            at = len(table)
+            table.append(_store_events(events))
+            self._quiet_op = None
+        else:
+            at = -1
+            # Whether the steps that repeat this one may fold into it (see above).
+            self._quiet_op = (op if before is after and not (size or message) and result is _OK
+                              and op in _ROUTINE_OPS and self.fold_quiet_steps else None)
+        # ``_value_``: the statuses' and result's int (IntEnum), without a call.
+        rows.append((index, op, end, started, before._value_, after._value_, result._value_,
+                     self._cycle_at, sent, received, body, at, message, repeat))
         self._quiet_status = before
 
     @property
@@ -287,9 +309,8 @@ class Trace:
         done = self._analysis.done
         for pos in range(len(records) - 1, max(len(records) - 3, done - 1), -1):
             old = records[pos]
-            cycle = self._cycles[old[_CYCLE]]
-            if old[1] == op and (cycle is c or cycle == c) and pos in self._summaries:
-                kept = omitted[pos]
+            if old[1] == op and self._cycles[old[_CYCLE]] == c and pos in self._summaries:
+                kept = omitted.get(pos, _NOTHING_OMITTED)
                 omitted[pos] = (kept[0] + sizes[0], kept[1] + sizes[1], kept[2] + sizes[2])
                 records[pos] = (*old[:2], end, *old[3:13], old[13] + repeat)
                 self._summary_at = pos
@@ -297,7 +318,8 @@ class Trace:
         # A new summary record (also when the last one was analysed already: records already
         # analysed never change).
         self._summaries.add(len(records))
-        omitted[len(records)] = sizes
+        if sizes != _NOTHING_OMITTED:  # (a quiet step, say, leaves nothing out)
+            omitted[len(records)] = sizes
         records.append((index, op, end, started, int(status), int(status), 0,
                         len(self._cycles) - 1, b"", b"", b"", -1, "", repeat))
 
@@ -375,9 +397,10 @@ class Trace:
         c, events = record.cycle, record.events
         if c is not self._cycle_info:
             self._cycle_info = c
-            self._cycles.append(c)
+            self._cycle_at = len(self._cycles)
+            self._cycles.append((*c,))
         if events:
-            self._events.append(events)
+            self._events.append(_store_events(events))
         self._records.append((*record[:4], int(record.status_before), int(record.status_after),
                               int(record.result), len(self._cycles) - 1, *record[8:11],
                               len(self._events) - 1 if events else -1, *record[12:]))
@@ -385,10 +408,16 @@ class Trace:
     def _record(self, row: _Fields) -> PollRecord:
         """The PollRecord a row stands for."""
         events = row[_EVENTS]
+        at = row[_CYCLE]
+        cycle = self._cycle_objects.get(at)
+        if cycle is None:  # one object per table entry, so records of a stretch share it
+            cycle = self._cycle_objects[at] = _new_record(CycleInfo, self._cycles[at])
         return _new_record(PollRecord, (
             row[0], row[1], row[2], row[3], _STATUS_OF[row[4]], _STATUS_OF[row[5]],
-            _ERROR_OF[row[6]], self._cycles[row[_CYCLE]], row[8], row[9], row[10],
-            self._events[events] if events >= 0 else (), row[12], row[13]))
+            _ERROR_OF[row[6]], cycle, row[8], row[9], row[10],
+            tuple([EventInfo(kind, dict(zip(keys, values, strict=True)))
+                   for kind, keys, values in self._events[events]])
+            if events >= 0 else (), row[12], row[13]))
 
     @classmethod
     def from_records(cls, records: Iterable[tuple[PollRecord, tuple[int, int, int]]], *,
@@ -430,12 +459,14 @@ class Trace:
         self._rows = []
         self._pending = 0
         self._cycles, self._events = [], []
+        self._cycle_objects = {}
         self._omitted = {}
         self._summaries = set()
         self._summarised = 0
         self._merged_events = 0
         self._key = None
         self._cycle_info = None
+        self._cycle_at = -1
         self._quiet_op = None
         self._total_left = self.max_bytes_total
         self._analysis = _Analysis(self.started)

@@ -115,14 +115,15 @@ def _bytes(value: Any, where: str, limit: int) -> bytes:
         raise _fail(where, "not valid base64") from None
 
 
-def _pairs(value: Any, where: str) -> list[list[str]]:
+def _pairs(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """``[[name, value], ...]`` as the tuple of pairs a live recording holds."""
     out = []
     for i, pair in enumerate(_list(value, where)):
         item = _list(pair, f"{where}[{i}]", 2)
         if len(item) != 2:
             raise _fail(f"{where}[{i}]", "expected a [name, value] pair")
-        out.append([_str(item[0], f"{where}[{i}][0]"), _str(item[1], f"{where}[{i}][1]")])
-    return out
+        out.append((_str(item[0], f"{where}[{i}][0]"), _str(item[1], f"{where}[{i}][1]")))
+    return tuple(out)
 
 
 def _head(detail: dict[str, Any], where: str) -> dict[str, Any]:
@@ -158,13 +159,13 @@ def _detail(kind: str, detail: dict[str, Any], where: str) -> dict[str, Any]:
     if kind in ("Error", "FramingConflict"):
         return {"message": _str(detail.get("message", ""), f"{where}.message")}
     if kind == "Resolved":
-        return {"addresses": [_str(a, f"{where}.addresses[{i}]", 64) for i, a in
-                              enumerate(_list(detail.get("addresses", []),
-                                              f"{where}.addresses"))]}
+        return {"addresses": tuple(_str(a, f"{where}.addresses[{i}]", 64) for i, a in
+                                   enumerate(_list(detail.get("addresses", []),
+                                                   f"{where}.addresses")))}
     if kind == "TCPConnected":
         peer = _list(detail.get("peer", []), f"{where}.peer", 2)
-        return {"peer": [_str(peer[0], f"{where}.peer[0]", 64),
-                         _int(peer[1], f"{where}.peer[1]", 0, 65535)] if peer else []}
+        return {"peer": (_str(peer[0], f"{where}.peer[0]", 64),
+                         _int(peer[1], f"{where}.peer[1]", 0, 65535)) if peer else ()}
     if kind == "TLSHandshakeDone":
         return {"version": _str(detail.get("version", ""), f"{where}.version", 64),
                 "cipher": _str(detail.get("cipher", ""), f"{where}.cipher", 256)}

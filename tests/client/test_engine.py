@@ -77,7 +77,7 @@ def test_a_content_length_body_is_counted_and_its_end_is_synthesised() -> None:
     assert body == b"hello world"
     assert engine.body_verdict() == (DONE, "")
     end = [e for e in events if e.kind == "EndOfMessage"]
-    assert end == [EventInfo("EndOfMessage", {"trailers": [], "synthesised": True})]
+    assert end == [EventInfo("EndOfMessage", {"trailers": (), "synthesised": True})]
     assert not [e for e in events if e.kind == "Data"]  # counted bytes make no Data event
 
 
