@@ -58,7 +58,7 @@ def build(smoke: bool) -> list[Workload]:
     small_count = 200 if smoke else 10_000
     polls = 20_000 if smoke else 1_000_000
     lin_small, lin_big = (MiB, 4 * MiB) if smoke else (16 * MiB, 64 * MiB)
-    cl_clients = (*MAIN_CLIENTS, "httpexplore-keep", "urllib3-data")
+    cl_clients = (*MAIN_CLIENTS, "httpexplore-keep", "raw-keep", "urllib3-data")
     nginx_clients = tuple(c for c in MAIN_CLIENTS if c not in EXPLORE_MODES)
 
     workloads = [

@@ -43,11 +43,15 @@ class Cycle:
                  "fast_remaining", "head_received", "head_start", "headers", "http_version",
                  "info", "interim", "keep_alive",
                  "last_rx", "method", "parser", "pending_error", "reason", "received_total",
-                 "requested_at", "response_code", "target", "trailers", "tunnel", "tx",
-                 "tx_offset", "unfed", "unsolicited", "used")
+                 "request_closes", "requested_at", "response_code", "target", "trailers",
+                 "tunnel", "tx", "tx_offset", "unfed", "unsolicited", "untold", "used")
 
     def __init__(self) -> None:
         self.parser: h11.Connection | None = None
+        # A repeat of the previous request that h11 has not been given yet (the engine gives it
+        # only if the response needs h11), and whether that request asks to close.
+        self.untold: h11.Request | None = None
+        self.request_closes = False
         self.tunnel: h11.Connection | None = None  # HTTPS proxy CONNECT exchange
         self.tx = b""
         self.tx_offset = 0

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import h11
 
+from . import response
 from ._cycle import MAX_HEAD, Cycle
 from .errors import (
     explain_protocol_error,
@@ -38,7 +39,7 @@ from .errors import (
 )
 from .records import EventInfo
 from .request import RequestWriter, next_parser
-from .response import Events, end_counted, receive
+from .response import Events, end_counted, receive, receive_common
 
 __all__ = ["BROKEN", "DONE", "DONE_CLOSE", "WAIT", "Engine"]
 
@@ -72,7 +73,7 @@ class Engine:
         """The connection closed: forget the response, the parsers and unsent bytes."""
         c = self.c
         c.reset_response()
-        c.parser = c.tunnel = None
+        c.parser = c.tunnel = c.untold = None
         c.tx, c.tx_offset = b"", 0
 
     # -- what to send ----------------------------------------------------------------------------
@@ -82,8 +83,30 @@ class Engine:
         connection that will parse the response is chosen here (``next_parser``)."""
         c = self.c
         c.method, c.target = method, target
+        repeat = self.writer.repeat(method, target, fields, body, host, port, tls)
+        if repeat is not None and response.COMMON_HEADS:
+            # The previous request again: its bytes are known and h11 accepted it before.  h11
+            # is told only if the response needs it (``_tell_h11``): a response of the common
+            # form is read without h11 (``receive_common``), so it never needs to know.
+            c.untold, wire, c.request_closes = repeat
+            return wire
+        c.untold = None
         parser = c.parser = next_parser(c.parser)
-        return self.writer.write(parser, method, target, fields, body, host, port, tls)
+        wire = self.writer.write(parser, method, target, fields, body, host, port, tls)
+        c.request_closes = parser.our_state is h11.MUST_CLOSE
+        return wire
+
+    def _tell_h11(self) -> h11.Connection:
+        """The h11 connection for the current response, given the request it was not given
+        yet (:meth:`serialise`), if any."""
+        c = self.c
+        req = c.untold
+        if req is not None:
+            c.untold = None
+            c.parser = next_parser(c.parser)
+            self.writer.tell(c.parser, req)
+        assert c.parser is not None
+        return c.parser
 
     def queue(self, wire: bytes) -> None:
         """``wire`` is what :meth:`outgoing` hands out next."""
@@ -119,8 +142,6 @@ class Engine:
         and reported once they are handed out, so nothing that arrived is lost.
         """
         c = self.c
-        parser = c.parser
-        assert parser is not None
         if not data:
             c.eof = True
             if events is not None:
@@ -132,7 +153,8 @@ class Engine:
                     return idle_closed_message(during_request=True)
                 return head_cut_short_message(c.received_total)
         try:
-            receive(c, parser, data, events)
+            if c.untold is None or not (data and receive_common(c, data, events)):
+                receive(c, self._tell_h11(), data, events)
         except h11.RemoteProtocolError as exc:
             in_head = in_head and not c.enter_body  # (the head arrived before the failure)
             body = None if in_head else c.body_delivered + c.body_buffered

@@ -319,11 +319,14 @@ class RequestWriter:
         The ``User-Agent`` value sent when the caller gives none.
     """
 
-    __slots__ = ("_last", "user_agent")
+    __slots__ = ("_last", "_told", "user_agent")
 
     def __init__(self, user_agent: str) -> None:
         self.user_agent = user_agent
         self._last: tuple[tuple[Any, ...], h11.Request, bytes] | None = None
+        # The last request h11 accepted with no body: its key, event, bytes, and whether h11
+        # then held our side in MUST_CLOSE (the request asked to close the connection).
+        self._told: tuple[tuple[Any, ...], h11.Request, bytes, bool] | None = None
 
     def write(self, parser: h11.Connection, method: str, target: str,
               fields: list[tuple[str, str]], body: bytes, host: str, port: int,
@@ -332,6 +335,38 @@ class RequestWriter:
         response's framing, keep-alive).  Godot's automatic headers follow the caller's, in
         Godot's order: Host, Content-Length, User-Agent, Accept.  Raises
         ``h11.LocalProtocolError`` for what HTTP does not allow."""
+        key = self._key(method, target, fields, body, host, port, tls)
+        cached = self._last
+        if cached is not None and cached[0] == key:
+            req, head = cached[1], cached[2]
+        else:
+            req, head = self._encode(method, target, fields, key[3])
+            self._last = (key, req, head)
+        parser.send(req)  # h11 tracks the request (framing of the response, keep-alive)
+        out = head
+        if body:
+            out += parser.send(h11.Data(data=body)) or b""
+        out += parser.send(h11.EndOfMessage()) or b""
+        if not body:
+            self._told = (key, req, head, parser.our_state is h11.MUST_CLOSE)
+        return out
+
+    def repeat(self, method: str, target: str, fields: list[tuple[str, str]], body: bytes,
+               host: str, port: int, tls: bool) -> tuple[h11.Request, bytes, bool] | None:
+        """``(event, bytes, closes)`` when this request has no body and is the last one h11
+        accepted from :meth:`write`: its bytes are known, and so is everything h11 concluded
+        from it (it accepts the same request again; ``closes``: it asks to close the
+        connection), so h11 need not see it unless the response needs h11
+        (:meth:`~httpexplore.engine.Engine.serialise`).  None otherwise."""
+        told = self._told
+        if body or told is None or told[0] != self._key(method, target, fields, body, host,
+                                                         port, tls):
+            return None
+        return told[1], told[2], told[3]
+
+    def _key(self, method: str, target: str, fields: list[tuple[str, str]], body: bytes,
+             host: str, port: int, tls: bool) -> tuple[Any, ...]:
+        """What decides a request's head: the caller's fields and Godot's automatic ones."""
         present = {name.lower() for name, _v in fields}
         auto: list[tuple[str, str]] = []
         if "host" not in present:
@@ -344,29 +379,30 @@ class RequestWriter:
             auto.append(("User-Agent", self.user_agent))
         if "accept" not in present:
             auto.append(("Accept", "*/*"))
-        # Building an h11 event validates every header, which dominates the cost of small
-        # requests; repeating the previous request reuses the validated event.
-        key = (method, target, tuple(fields), tuple(auto))
-        cached = self._last
-        if cached is not None and cached[0] == key:
-            req, head = cached[1], cached[2]
-        else:
-            # Text becomes bytes here, once, as UTF-8 like Godot's request string (h11 would
-            # encode as ASCII and raise UnicodeEncodeError out of request()); h11 then refuses
-            # what HTTP does not allow (a non-ASCII URL or field name) as LocalProtocolError.
-            wire_fields = [(n.encode(), v.encode()) for n, v in fields + auto]
-            req = h11.Request(method=method, target=target.encode(), headers=wire_fields)
-            # h11 would write Host first (RFC 9110 §7.2 says SHOULD); Godot writes the
-            # caller's fields first, in order, then its automatic ones: keep Godot's order.
-            head = b"".join([f"{method} ".encode(), req.target, b" HTTP/1.1\r\n",
-                             *[b"%s: %s\r\n" % field for field in wire_fields], b"\r\n"])
-            self._last = (key, req, head)
-        parser.send(req)  # h11 tracks the request (framing of the response, keep-alive)
-        out = head
-        if body:
-            out += parser.send(h11.Data(data=body)) or b""
-        out += parser.send(h11.EndOfMessage()) or b""
-        return out
+        return (method, target, tuple(fields), tuple(auto))
+
+    @staticmethod
+    def _encode(method: str, target: str, fields: list[tuple[str, str]],
+                auto: tuple[tuple[str, str], ...]) -> tuple[h11.Request, bytes]:
+        """The validated h11 event and the head's bytes.  Building the event validates every
+        header, which dominates the cost of small requests: :meth:`write` reuses it for a
+        repeated request."""
+        # Text becomes bytes here, once, as UTF-8 like Godot's request string (h11 would
+        # encode as ASCII and raise UnicodeEncodeError out of request()); h11 then refuses
+        # what HTTP does not allow (a non-ASCII URL or field name) as LocalProtocolError.
+        wire_fields = [(n.encode(), v.encode()) for n, v in [*fields, *auto]]
+        req = h11.Request(method=method, target=target.encode(), headers=wire_fields)
+        # h11 would write Host first (RFC 9110 §7.2 says SHOULD); Godot writes the caller's
+        # fields first, in order, then its automatic ones: keep Godot's order.
+        head = b"".join([f"{method} ".encode(), req.target, b" HTTP/1.1\r\n",
+                         *[b"%s: %s\r\n" % field for field in wire_fields], b"\r\n"])
+        return req, head
+
+    @staticmethod
+    def tell(parser: h11.Connection, req: h11.Request) -> None:
+        """Give h11 a bodiless request :meth:`repeat` let the engine send without it."""
+        parser.send(req)
+        parser.send(h11.EndOfMessage())
 
     def connect_request(self, target: str, proxy_auth: str | None = None
                         ) -> tuple[h11.Connection, bytes]:

@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 h11 parses every byte of framing (heads, chunk-size lines, trailers) and close-delimited
-bodies, except the most common head, which :func:`_receive_common` reads with one strict match
+bodies, except the most common head, which :func:`receive_common` reads with one strict match
 (:mod:`httpexplore._fasthead`) when it is complete in the response's first read and nothing
 about it is unusual; payload whose length is already known is counted instead (below, and
 :meth:`httpexplore.engine.Engine.feed_counted` for a Content-Length body).  The engine feeds
@@ -93,9 +93,8 @@ def receive(c: Cycle, parser: h11.Connection, data: bytes, events: Events) -> No
     reader = compat.chunked_reader(parser) if data else None
     if reader is not None:
         _receive_chunked(c, parser, reader, data, events)
-    elif (COMMON_HEADS and data and c.received_total == len(data) and not c.head_received
-          and not c.interim and not compat.unparsed(parser)
-          and _receive_common(c, parser, data, events)):
+    elif (data and parser.their_state is h11.SEND_RESPONSE and not compat.unparsed(parser)
+          and receive_common(c, data, events)):
         return
     else:
         parser.receive_data(data)
@@ -334,13 +333,15 @@ def _apply_head(c: Cycle, status_code: int, reason: bytes, http_version: str,
     c.enter_body = True
 
 
-#: Detail added to the records of a response read by :func:`_receive_common`, not by h11.
+#: Detail added to the records of a response read by :func:`receive_common`, not by h11.
 _ENGINE_PARSED: dict[str, Any] = {"synthesised": True}
 
 
-def _receive_common(c: Cycle, parser: h11.Connection, data: bytes, events: Events) -> bool:
+def receive_common(c: Cycle, data: bytes, events: Events) -> bool:
     """The first read of a response, when it holds a complete head of the common form
     (:func:`._fasthead.parse`) and no more than the body it announces: read it without h11.
+    The caller knows h11 holds nothing of this response (its parser waits for the response
+    head with nothing unparsed, or has not been given the request at all: ``c.untold``).
 
     Returns False, having changed nothing, for anything else; h11 then reads it as before.
     The head is recorded as h11 would record it, the body bytes after it are counted as
@@ -349,7 +350,8 @@ def _receive_common(c: Cycle, parser: h11.Connection, data: bytes, events: Event
     the connection gets a fresh h11 connection (:func:`~httpexplore.request.next_parser`), as
     after any counted body.
     """
-    if c.method in ("HEAD", "CONNECT") or parser.their_state is not h11.SEND_RESPONSE:
+    if (not COMMON_HEADS or c.received_total != len(data) or c.head_received or c.interim
+            or c.method in ("HEAD", "CONNECT")):
         return False
     head = _fasthead.parse(data, MAX_HEAD)
     if head is None:
@@ -358,8 +360,8 @@ def _receive_common(c: Cycle, parser: h11.Connection, data: bytes, events: Event
     if rest > head.content_length:
         return False  # bytes beyond the body: h11 and _unsolicited judge them
     c.head_start = head.size
-    _apply_head(c, head.status_code, head.reason, "1.1", head.fields,
-                parser.our_state is h11.MUST_CLOSE, events, _ENGINE_PARSED)
+    _apply_head(c, head.status_code, head.reason, "1.1", head.fields, c.request_closes, events,
+                _ENGINE_PARSED)
     if rest:
         c.body.append(data[head.size:])
         c.body_buffered += rest

@@ -105,3 +105,34 @@ def run(host: str, port: int, path: str, count: int) -> Outcome:
         return Outcome(sum(conn.get(host, port, path) for _ in range(count)))
     finally:
         conn.sock.close()
+
+
+def run_keep(host: str, port: int, path: str, count: int) -> Outcome:
+    """The ceiling of any loop that keeps a body as the tutorial does: a blocking socket,
+    ``recv(65536)`` into a new ``bytes`` each time and ``body += chunk`` (Content-Length only).
+    No HTTP client can hand out a read and have the caller append it faster than this."""
+    sock = socket.create_connection((host, port))
+    total = 0
+    try:
+        pending = b""
+        for _ in range(count):
+            sock.sendall(request_bytes(host, port, path))
+            data = pending
+            while (end := data.find(b"\r\n\r\n")) < 0:
+                data += sock.recv(65536)
+            length = next((int(line.split(b":", 1)[1]) for line in
+                           data[:end].lower().split(b"\r\n")
+                           if line.startswith(b"content-length:")), None)
+            if length is None:
+                raise ClientFailed("raw-keep reads Content-Length responses only")
+            body = bytearray(data[end + 4: end + 4 + length])
+            pending = data[end + 4 + length:]
+            while len(body) < length:
+                chunk = sock.recv(min(65536, length - len(body)))
+                if not chunk:
+                    raise ClientFailed(f"body cut short after {len(body)} bytes")
+                body += chunk
+            total += len(body)
+    finally:
+        sock.close()
+    return Outcome(total)

@@ -12,6 +12,8 @@ RunFn = Callable[[str, int, str, int], Outcome]
 #: name -> (module in this package, function, what it is)
 CLIENTS: dict[str, tuple[str, str, str]] = {
     "raw": ("raw", "run", "blocking socket, recv_into one 256 KiB buffer (the limit)"),
+    "raw-keep": ("raw", "run_keep", "blocking socket, recv(65536), body += chunk: the ceiling "
+                 "of any loop keeping the body in 64 KiB appends"),
     "curl": ("curl", "run", "curl -o /dev/null, all URLs on one connection"),
     "h11": ("h11loop", "run", "minimal h11 loop, blocking recv(65536)"),
     "httpexplore": ("explore", "run", "HTTPClient tutorial loop, busy poll, recorder on"),

@@ -20,17 +20,17 @@ from contextlib import contextmanager
 
 import h11
 import pytest
-from clientkit import Outcome, exchange
+from clientkit import ADDRESS, Outcome, exchange, scripted_client, tutorial
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from malformed_cases import CASES
 
-from httpexplore import Method, Status, response
+from httpexplore import Error, Method, Status, response
 from httpexplore._cycle import MAX_HEAD
 from httpexplore._fasthead import Head, parse
 from httpexplore.engine import Engine
 from httpexplore.records import EventInfo
-from httpexplore.transport import EOF, WOULD_BLOCK, ScriptStep
+from httpexplore.transport import AFTER_SEND, EOF, WOULD_BLOCK, ScriptStep
 
 COMMON: dict[str, bytes] = {
     "small": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello",
@@ -310,3 +310,81 @@ def test_after_a_head_the_reader_took_the_next_request_gets_a_fresh_h11_connecti
     engine.serialise("GET", "/again", [], b"", "example.test", 80, False)
     assert engine.c.parser is not first and engine.c.parser is not None
     assert engine.c.parser.their_state is h11.SEND_RESPONSE
+
+
+# -- a repeated request is given to h11 only when its response needs h11 ----------------------
+def test_a_repeated_request_that_asks_to_close_still_closes() -> None:
+    # The first request's "Connection: close" ends the connection after its response: a
+    # repeat can only go on a new connection, where h11 sees it again (nothing cached
+    # decides for it).
+    for on in (True, False):
+        with common_heads(on):
+            client, _ = scripted_client([COMMON["small"]])
+            assert client.connect_to_host(ADDRESS, 80) is Error.OK
+            client.poll()
+            assert client.request(Method.GET, "/", ["Connection: close"]) is Error.OK
+            out = tutorial(client)
+            assert out.body == b"hello"
+            assert out.final is Status.DISCONNECTED, on
+
+
+def test_a_repeated_request_is_sent_without_h11_and_h11_gets_it_when_needed() -> None:
+    _, engine = engine_events(COMMON["small"], None, True)
+    first_wire = engine.c.tx
+    engine.c.reset_response()
+    again = engine.serialise("GET", "/", [], b"", "example.test", 80, False)
+    assert again == first_wire
+    c = engine.c
+    assert c.untold is not None  # h11 has not seen it
+    # A head h11 must read (chunked): h11 gets the request first, then the bytes.
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+    c.received_total += len(chunked)
+    events: list[EventInfo] = []
+    assert engine.feed(chunked, events, True) is None
+    assert c.untold is None and c.parser is not None
+    assert c.parser.our_state is h11.DONE and c.parser.their_state is h11.DONE
+    assert b"".join(c.body) == b"abc" and c.body_complete
+    # A different request goes through h11 at once.
+    c.reset_response()
+    engine.serialise("GET", "/other", [], b"", "example.test", 80, False)
+    assert c.untold is None and c.parser.their_state is h11.SEND_RESPONSE
+
+
+SECOND: dict[str, bytes] = {
+    **COMMON,
+    "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n",
+    "interim": b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    "http10": b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    "close_delimited": b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end",
+    "no_body_204": b"HTTP/1.1 204 No Content\r\n\r\n",
+    "garbage": b"HTTP/1.1 2x0 OK\r\n\r\n",
+    "extra_bytes": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n",
+}
+
+
+def second_outcome(pieces: list[ScriptStep], on: bool, headers: tuple[str, ...]
+                   ) -> tuple[object, ...]:
+    """The outcome of the second of two identical requests on one connection, the first
+    answered by a common response."""
+    with common_heads(on):
+        client, _ = scripted_client([COMMON["small"], AFTER_SEND, *pieces, EOF])
+        assert client.connect_to_host(ADDRESS, 80) is Error.OK
+        client.poll()
+        for _ in range(2):
+            assert client.get_status() is Status.CONNECTED
+            assert client.request(Method.GET, "/", list(headers)) is Error.OK
+            out = tutorial(client)
+    return signature(out)
+
+
+@pytest.mark.parametrize("headers", [(), ("Connection: keep-alive",), ("X-A: 1", "Accept: a/b")],
+                         ids=["plain", "keep_alive", "own_fields"])
+@pytest.mark.parametrize("name", sorted(SECOND))
+def test_a_repeated_request_ends_the_same_with_the_reader_on_and_off(
+        name: str, headers: tuple[str, ...]) -> None:
+    wire = SECOND[name]
+    for pieces in ([wire], *([wire[:cut], wire[cut:]] for cut in range(1, len(wire))),
+                   *([wire[:cut], WOULD_BLOCK, wire[cut:]] for cut in (1, len(wire) // 2))):
+        assert (second_outcome(pieces, True, headers)
+                == second_outcome(pieces, False, headers)), pieces
