@@ -10,7 +10,9 @@ httpexplore parses responses with h11's public API (``receive_data``, ``next_eve
   ``_bytes_in_chunk``, the CRLF still expected after the data in ``_bytes_to_discard``, and
   ``_reading_trailer`` after the last chunk; the connection keeps unparsed bytes in
   ``_receive_buffer`` and the reader of the current state in ``_reader``.  The engine reads
-  and lowers those counts instead of letting h11 copy the payload into ``Data`` events.
+  and lowers those counts instead of letting h11 copy the payload into ``Data`` events, and
+  reads the usual chunk-size line (hex digits and CRLF) itself, setting the same counts h11
+  would set (:func:`start_chunk`).
 * **Reading h11's complaints.**  ``h11.RemoteProtocolError`` carries English text only; the
   plain-language messages (:func:`httpexplore.errors.explain_protocol_error`) need to know
   which rule was broken, so :func:`complaint` maps h11's words to a stable key.  The texts the
@@ -32,7 +34,7 @@ from h11._readers import ChunkedReader
 
 __all__ = ["WRITTEN_FOR", "ChunkedReader", "buffered", "chunk_left", "chunked_reader",
            "complaint", "crlf_pending", "end_chunk", "h11_release", "reading_trailer",
-           "set_chunk_left", "unparsed"]
+           "set_chunk_left", "start_chunk", "unparsed"]
 
 H11_VERSION: str = h11.__version__  # type: ignore[attr-defined]
 #: h11 releases (major, minor) whose internals and error texts this module was written for.
@@ -96,6 +98,13 @@ def end_chunk(reader: ChunkedReader) -> None:
     """The chunk's last payload byte was counted: the statement h11 runs at that point, so h11
     itself checks the CRLF that must follow (RFC 9112 §7.1) when it is fed."""
     reader._bytes_to_discard = b"\r\n"
+
+
+def start_chunk(reader: ChunkedReader, size: int) -> None:
+    """The engine read the CRLF after the previous chunk's data and a chunk-size line of
+    ``size`` (> 0) itself: the state h11's reader is in after reading them."""
+    reader._bytes_to_discard = b""
+    reader._bytes_in_chunk = size
 
 
 def crlf_pending(reader: ChunkedReader) -> int:

@@ -33,6 +33,7 @@ appended to ``events`` (``None`` when nobody subscribes, to skip building them).
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeAlias
 
 import h11
@@ -161,6 +162,14 @@ def _receive_chunked(c: Cycle, parser: h11.Connection, reader: compat.ChunkedRea
                 fresh = False
                 pos = end
             elif pos < n:
+                if not len(buffered) and not compat.reading_trailer(reader):  # type: ignore[arg-type]
+                    line = _size_line(data, pos, compat.crlf_pending(reader))
+                    if line is not None:  # the usual size line: read here, as h11 would
+                        size, pos = line
+                        compat.start_chunk(reader, size)
+                        _check_line_end(c, c.received_total - (n - pos))
+                        fresh = True
+                        continue
                 if compat.reading_trailer(reader):
                     end = n
                 else:
@@ -181,6 +190,28 @@ def _receive_chunked(c: Cycle, parser: h11.Connection, reader: compat.ChunkedRea
         if taken:
             c.body.append(data if taken == n else b"".join(pieces))
             c.body_buffered += taken
+
+
+#: The usual chunk-size line: hex digits (at most 16: below h11's 20) and CRLF, no extension.
+_SIZE_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})\r\n")
+_CRLF_TAIL = (b"", b"\n", b"\r\n")  # the CRLF bytes still expected, by count
+
+
+def _size_line(data: bytes, pos: int, crlf: int) -> tuple[int, int] | None:
+    """``(size, end)`` when ``data[pos:]`` holds the CRLF still expected after the previous
+    chunk's data (``crlf`` bytes of it) and then a complete chunk-size line of the usual form
+    announcing a chunk of ``size`` > 0 bytes, the line ending before ``end``; else None, and
+    h11 reads what is there (extensions, the last chunk, a split or malformed line)."""
+    if crlf:
+        tail = _CRLF_TAIL[crlf]
+        if not data.startswith(tail, pos):
+            return None
+        pos += crlf
+    match = _SIZE_LINE.match(data, pos)
+    if match is None:
+        return None
+    size = int(match[1], 16)
+    return (size, match.end()) if size else None
 
 
 def drain_events(c: Cycle, parser: h11.Connection, events: Events) -> None:

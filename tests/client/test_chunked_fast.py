@@ -176,12 +176,9 @@ def test_large_bodies_cut_near_every_framing_byte(name: str) -> None:
             check(name, [wire[:cut], wire[cut:]])
 
 
-@pytest.mark.parametrize("name", ["mixed", "chunk_64k_plus_1"])
-def test_h11_gets_every_framing_byte_and_no_payload(name: str,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """After the first read (fed whole), h11 is given exactly the bytes that are not chunk
-    data, in order: the CRLFs, chunk-size lines, the last chunk and the trailers."""
-    wire = shape(name)[0]
+def fed_to_h11(wire: bytes, pieces: list[bytes], monkeypatch: pytest.MonkeyPatch
+               ) -> list[bytes]:
+    """What h11 is given while the client reads ``wire`` delivered as ``pieces``."""
     fed: list[bytes] = []
     receive_data = h11.Connection.receive_data
 
@@ -190,16 +187,49 @@ def test_h11_gets_every_framing_byte_and_no_payload(name: str,
         receive_data(self, data)
 
     monkeypatch.setattr(h11.Connection, "receive_data", spy)
-    pieces = [wire[i:i + 7000] for i in range(0, len(wire), 7000)]
     out, _records = deliver(wire, list(pieces))
     monkeypatch.undo()
     assert (out.body, out.trailers) == reference(wire)
+    return fed
+
+
+def is_subsequence(small: bytes, big: bytes) -> bool:
+    it = iter(big)
+    return all(byte in it for byte in small)
+
+
+@pytest.mark.parametrize("name", ["mixed", "chunk_64k_plus_1", "frames_16k"])
+def test_h11_gets_framing_bytes_only(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the first read (fed whole), h11 is given framing bytes only, in order, never
+    chunk data: the size lines the engine does not read itself (extensions, split over
+    reads), the last chunk and the trailers."""
+    wire = shape(name)[0]
+    pieces = [wire[i:i + 7000] for i in range(0, len(wire), 7000)]
+    fed = fed_to_h11(wire, pieces, monkeypatch)
     assert fed[0] == pieces[0]
     in_payload = bytearray(len(wire))
     for start, end in payload_spans(wire):
         in_payload[start:end] = b"\x01" * (end - start)
     framing = bytes(b for i, b in enumerate(wire) if i >= len(pieces[0]) and not in_payload[i])
-    assert b"".join(fed[1:]) == framing
+    rest = b"".join(fed[1:])
+    assert is_subsequence(rest, framing)
+    last_end = max(end for _start, end in payload_spans(wire))
+    assert rest.endswith(wire[last_end:])  # the CRLF, last chunk and trailers: h11's
+
+
+def test_the_engine_reads_the_usual_size_lines_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hex digits and CRLF, complete in the read: h11 sees none of them (nor the CRLF after
+    each chunk's data), only what follows the last chunk's data; with an extension h11
+    reads the line."""
+    wire = shape("frames_16k")[0]
+    head_end = wire.index(b"\r\n\r\n") + 4
+    fed = fed_to_h11(wire, [wire[:head_end], wire[head_end:]], monkeypatch)
+    assert b"".join(fed[1:]) == b"\r\n0\r\n\r\n"
+    wire = chunked([5, 3], ext=b";x=1", trailers=b"")[0]
+    head_end = wire.index(b"\r\n\r\n") + 4
+    fed = fed_to_h11(wire, [wire[:head_end], wire[head_end:]], monkeypatch)
+    # (the extension is on every other chunk: the first size line is the engine's)
+    assert b"".join(fed[1:]) == b"\r\n3;x=1\r\n\r\n0;x=1\r\n\r\n"
 
 
 def test_blocking_mode_reads_the_same_body() -> None:
