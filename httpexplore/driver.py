@@ -186,8 +186,12 @@ class Driver:
         c.requested_at = started
         c.count = self.requests
         engine.queue(wire)
-        c.info = self.cycle_info(cycle=self.requests, method=name, target=target,
-                                 reused=reused)
+        transport = self.transport
+        c.info = CycleInfo(connection=c.connection, cycle=self.requests, host=self.host,
+                           port=self.port, tls=self.tls is not None, method=name,
+                           target=target, proxy=proxy_kind,
+                           peer=transport.peer if transport is not None else None,
+                           reused=reused)
         self.error, self.error_message = Error.OK, ""
         self._set_status(Input.REQUEST)
         return self.finish_call(op, started, before, Error.OK)

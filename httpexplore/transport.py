@@ -350,7 +350,10 @@ class SocketTransport:
         except (ssl.SSLError, OSError) as exc:
             raise TransportError(FailureKind.IO,
                                  f"receiving failed: {_describe_os_error(exc)}") from exc
-        self._maybe_readable = bool(data)
+        # A short read emptied the kernel's buffer (TCP hands over all it has, up to
+        # max_bytes), so the next read asks the poller first instead of raising
+        # BlockingIOError; a full read may have left more.
+        self._maybe_readable = len(data) >= max_bytes
         return data
 
     def wait(self, *, read: bool, write: bool, timeout: float | None) -> bool:
