@@ -113,8 +113,8 @@ MAX_DATA_EVENTS = 32
 #: is untracked and full collections never walk the trace: the statuses and the result are
 #: stored as ints, the cycle as an index into the trace's cycle table and the events as an
 #: index into its event table (-1: none).  :meth:`Trace._record` turns a row into a PollRecord.
-#: The tables hold plain tuples too (a CycleInfo's fields; each event as ``(kind, detail keys,
-#: detail values)``): the collector only stops tracking *exact* tuples holding no dict, never
+#: The tables hold plain tuples too (a CycleInfo's fields; a record's events flattened by
+#: ``_store_events``): the collector only stops tracking *exact* tuples holding no dict, never
 #: NamedTuple instances, and a trace of 10,000 small requests would otherwise add 40,000
 #: tracked objects that every full collection walks (measured: the collector's work was a third
 #: of a recorded request's cost).
@@ -127,10 +127,69 @@ _ERROR_OF = {int(e): e for e in Error}
 _CYCLE, _EVENTS = 7, 11  # row positions of the table indexes
 
 
-def _store_events(events: tuple[EventInfo, ...]
-                  ) -> tuple[tuple[str, tuple[str, ...], tuple[Any, ...]], ...]:
-    """Events as the event table keeps them (see ``_Fields``)."""
-    return tuple([(e.kind, (*e.detail,), (*e.detail.values(),)) for e in events])
+#: Marks a sequence in a stored event (followed by its length, then its items).  Ellipsis is
+#: never a detail value (details are JSON-able) and, like every item of a stored event, is
+#: nothing the garbage collector tracks.
+_SEQ = ...
+
+
+def _store_events(events: tuple[EventInfo, ...]) -> tuple[Any, ...]:
+    """A record's events as the event table keeps them: one flat tuple of strings and numbers
+    (``kind, n, key, value, ...`` per event; a sequence of up to two levels, such as the
+    header pairs, is spelled out after :data:`_SEQ`), so the tuple is untracked by the first
+    collection that sees it: nested tuples are untracked one level per collection, and every
+    level still tracked is walked by every full collection until then."""
+    out: list[Any] = []
+    append = out.append
+    for event in events:
+        detail = event.detail
+        append(event.kind)
+        append(len(detail))
+        for key, value in detail.items():
+            append(key)
+            if type(value) is tuple or type(value) is list:
+                append(_SEQ)
+                append(len(value))
+                for item in value:
+                    if type(item) is tuple or type(item) is list:
+                        append(_SEQ)
+                        append(len(item))
+                        out.extend(item)
+                    else:
+                        append(item)
+            else:
+                append(value)
+    return tuple(out)
+
+
+def _load_events(stored: tuple[Any, ...]) -> tuple[EventInfo, ...]:
+    """The events :func:`_store_events` stored (sequences come back as tuples)."""
+    events = []
+    i, end = 0, len(stored)
+    while i < end:
+        kind, n = stored[i], stored[i + 1]
+        i += 2
+        detail: dict[str, Any] = {}
+        for _ in range(n):
+            key, value = stored[i], stored[i + 1]
+            i += 2
+            if value is _SEQ:
+                count = stored[i]
+                i += 1
+                items = []
+                for _ in range(count):
+                    item = stored[i]
+                    i += 1
+                    if item is _SEQ:
+                        length = stored[i]
+                        items.append(tuple(stored[i + 1:i + 1 + length]))
+                        i += 1 + length
+                    else:
+                        items.append(item)
+                value = tuple(items)
+            detail[key] = value
+        events.append(EventInfo(kind, detail))
+    return tuple(events)
 
 
 class Trace:
@@ -188,7 +247,7 @@ class Trace:
         # steps), and the events of the records that have any, both as plain tuples (``_Stored``)
         # that the collector can stop tracking; ``_record`` rebuilds the objects.
         self._cycles: list[tuple[Any, ...]] = []
-        self._events: list[tuple[tuple[str, tuple[str, ...], tuple[Any, ...]], ...]] = []
+        self._events: list[tuple[Any, ...]] = []  # see _store_events
         self._cycle_objects: dict[int, CycleInfo] = {}  # built on read, one per table entry
         self._omitted: dict[int, tuple[int, int, int]] = {}
         self._key: tuple[int, int] | None = None
@@ -415,9 +474,7 @@ class Trace:
         return _new_record(PollRecord, (
             row[0], row[1], row[2], row[3], _STATUS_OF[row[4]], _STATUS_OF[row[5]],
             _ERROR_OF[row[6]], cycle, row[8], row[9], row[10],
-            tuple([EventInfo(kind, dict(zip(keys, values, strict=True)))
-                   for kind, keys, values in self._events[events]])
-            if events >= 0 else (), row[12], row[13]))
+            _load_events(self._events[events]) if events >= 0 else (), row[12], row[13]))
 
     @classmethod
     def from_records(cls, records: Iterable[tuple[PollRecord, tuple[int, int, int]]], *,
