@@ -23,7 +23,7 @@ from .errors import Error
 from .records import CycleInfo, EventInfo, PollRecord
 from .status import ERROR_STATUSES, Status
 
-__all__ = ["PollCallback", "StepCallback", "StepLog"]
+__all__ = ["PollCallback", "QuietCallback", "StepCallback", "StepLog"]
 
 _OK = Error.OK
 # PollRecord is a NamedTuple: tuple.__new__ with the fields in order skips its Python-level
@@ -36,18 +36,24 @@ assert PollRecord._fields == ("index", "op", "time", "started", "status_before",
 PollCallback = Callable[[PollRecord], None]
 #: ``callback(*fields)``: a PollRecord's fields as positional arguments (``on_step``).
 StepCallback = Callable[..., None]
+#: ``on_quiet(index, op, time, started, status, cycle)``: a quiet step (``on_step``).
+QuietCallback = Callable[[int, str, float, float, Status, CycleInfo], None]
 
 
 class StepLog:
     """The subscribers of one client, and what the current step did."""
 
-    __slots__ = ("clock", "events", "index", "poll_wrappers", "received", "sent",
-                 "subscribers")
+    __slots__ = ("clock", "events", "index", "poll_wrappers", "quiet", "quiet_hooks",
+                 "received", "sent", "subscribers")
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         # A tuple, replaced on (un)subscribe, so the hot path iterates it without copying.
         self.subscribers: tuple[StepCallback, ...] = ()
+        # The subscribers' quiet-step callbacks, in the same order (None where there is none),
+        # and, when every subscriber has one, those callbacks: a quiet step then calls them.
+        self.quiet_hooks: tuple[QuietCallback | None, ...] = ()
+        self.quiet: tuple[QuietCallback, ...] | None = None
         self.poll_wrappers: list[tuple[PollCallback, StepCallback]] = []
         self.index = 0
         self.sent: list[bytes] = []
@@ -68,14 +74,22 @@ class StepLog:
                 self.off_step(step)
                 return
 
-    def on_step(self, callback: StepCallback) -> None:
+    def on_step(self, callback: StepCallback, on_quiet: QuietCallback | None = None) -> None:
         self.subscribers = (*self.subscribers, callback)
+        self.quiet_hooks = (*self.quiet_hooks, on_quiet)
+        self._update_quiet()
 
     def off_step(self, callback: StepCallback) -> None:
         if callback in self.subscribers:
-            subscribers = list(self.subscribers)
-            subscribers.remove(callback)
-            self.subscribers = tuple(subscribers)
+            at = self.subscribers.index(callback)
+            self.subscribers = self.subscribers[:at] + self.subscribers[at + 1:]
+            self.quiet_hooks = self.quiet_hooks[:at] + self.quiet_hooks[at + 1:]
+            self._update_quiet()
+
+    def _update_quiet(self) -> None:
+        hooks = self.quiet_hooks
+        self.quiet = (tuple(h for h in hooks if h is not None)
+                      if hooks and None not in hooks else None)
 
     # -- the current step ----------------------------------------------------------------------
     def event(self, kind: str, **detail: Any) -> None:
@@ -92,32 +106,39 @@ class StepLog:
 
     def emit(self, op: str, started: float, before: Status, status: Status, result: Error,
              info: CycleInfo, error_message: str, body: bytes = b"") -> None:
-        # This runs for every step of a download (two per 64 KiB in the tutorial loop), so it
-        # avoids work for empty parts and hands the fields over as arguments (on_step), in
-        # PollRecord's order (checked below the imports), without building an object.
+        # This runs for every step of a download (two per 64 KiB in the tutorial loop) and every
+        # idle poll, so it avoids work for empty parts and hands the fields over as arguments
+        # (on_step), in PollRecord's order (checked below the imports), without building an
+        # object.
         sent, received, events = self.sent, self.received, self.events
-        # A record carries a message when this step failed: a caller mistake, or a move into an
-        # error status.
-        failed = result is not _OK or (status is not before and status in ERROR_STATUSES)
         index = self.index
         self.index = index + 1
         end = self.clock()
-        if sent or received or events or body or failed or status is not before:
-            sent_bytes = (sent[0] if len(sent) == 1 else b"".join(sent)) if sent else b""
-            received_bytes = ((received[0] if len(received) == 1 else b"".join(received))
-                              if received else b"")
-            event_tuple = tuple(events) if events else ()
-            message = error_message if failed else ""
-            if sent:
-                sent.clear()
-            if received:
-                received.clear()
-            if events:
-                events.clear()
-            for callback in self.subscribers:
-                callback(index, op, end, started, before, status, result, info, sent_bytes,
-                         received_bytes, body, event_tuple, message, 1)
-        else:  # quiet (nothing happened): the recorder may fold it into its last record
-            for callback in self.subscribers:
-                callback(index, op, end, started, before, status, result, info, b"", b"", b"",
-                         (), "", 1)
+        if status is before and result is _OK and not (sent or received or events or body):
+            # Quiet (nothing happened): the recorder may fold it into its last record.
+            quiet = self.quiet
+            if quiet is not None:
+                for hook in quiet:
+                    hook(index, op, end, started, before, info)
+            else:
+                for callback in self.subscribers:
+                    callback(index, op, end, started, before, status, result, info, b"", b"",
+                             b"", (), "", 1)
+            return
+        # A record carries a message when this step failed: a caller mistake, or a move into an
+        # error status.
+        failed = result is not _OK or (status is not before and status in ERROR_STATUSES)
+        sent_bytes = (sent[0] if len(sent) == 1 else b"".join(sent)) if sent else b""
+        received_bytes = ((received[0] if len(received) == 1 else b"".join(received))
+                          if received else b"")
+        event_tuple = tuple(events) if events else ()
+        message = error_message if failed else ""
+        if sent:
+            sent.clear()
+        if received:
+            received.clear()
+        if events:
+            events.clear()
+        for callback in self.subscribers:
+            callback(index, op, end, started, before, status, result, info, sent_bytes,
+                     received_bytes, body, event_tuple, message, 1)

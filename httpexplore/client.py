@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from . import query
-from ._steps import PollCallback, StepCallback
+from ._steps import PollCallback, QuietCallback, StepCallback
 from .driver import Driver
 from .errors import Error
 from .request import (
@@ -124,12 +124,18 @@ class HTTPClient(GodotConstants):
         """Stop calling ``callback``.  Unknown callbacks are ignored."""
         self._d.log.off_poll(callback)
 
-    def on_step(self, callback: StepCallback) -> None:
+    def on_step(self, callback: StepCallback, on_quiet: QuietCallback | None = None) -> None:
         """Like :meth:`on_poll`, but ``callback`` receives the record's fields as positional
         arguments, in :class:`~httpexplore.records.PollRecord`'s field order, and no object is
         built for the call: the cheap form, for recorders (it runs on every step of a
-        download)."""
-        self._d.log.on_step(callback)
+        download).
+
+        ``on_quiet``, if given, is called instead of ``callback`` for a *quiet* step (nothing
+        written, read or handed out, no event, status unchanged, ``OK``: an idle poll) as
+        ``on_quiet(index, op, time, started, status, cycle)``, the only fields such a step's
+        record does not share with every quiet record; this keeps an idle ``poll()`` as cheap
+        as the recorder can make it."""
+        self._d.log.on_step(callback, on_quiet)
 
     def off_step(self, callback: StepCallback) -> None:
         """Stop calling ``callback`` (added by :meth:`on_step`).  Unknown ones are ignored."""

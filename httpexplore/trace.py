@@ -269,7 +269,7 @@ class Trace:
     def attach(self, client: HTTPClient) -> None:
         """Subscribe to ``client``'s steps (detaching from any previous client)."""
         self.detach()
-        client.on_step(self._on_step)
+        client.on_step(self._on_step, self._on_quiet)
         self._client = client
 
     def detach(self) -> None:
@@ -277,6 +277,17 @@ class Trace:
         if self._client is not None:
             self._client.off_step(self._on_step)
             self._client = None
+
+    def _on_quiet(self, index: int, op: str, end: float, started: float, status: Status,
+                  c: CycleInfo) -> None:
+        """A quiet step (``HTTPClient.on_step``): counted when it repeats the last record (the
+        idle poll, the hot case: see ``_on_step``), else stored like any step."""
+        if op == self._quiet_op and status is self._quiet_status and c is self._cycle_info:
+            self._pending += 1
+            self._pending_end = end
+            return
+        self._on_step(index, op, end, started, status, status, _OK, c, b"", b"", b"", (), "",
+                      1)
 
     def _on_record(self, record: PollRecord) -> None:
         self._on_step(*record)

@@ -222,3 +222,33 @@ def test_a_trace_cleared_or_attached_during_an_idle_run_records_the_rest() -> No
         client.poll()
     assert [(r.op, r.repeat) for r in second.records] == [("poll", 4)]
     assert [(r.op, r.repeat) for r in first.records] == [("poll", 11)]
+
+
+def test_the_quiet_step_shortcut_records_what_the_full_call_records() -> None:
+    """A trace alone gets quiet steps through its ``on_quiet`` callback; with a subscriber that
+    has none, every subscriber gets the full call.  Both traces hold the same records, and the
+    plain subscriber sees every step."""
+    script = [*([WOULD_BLOCK] * 30), HEAD, WOULD_BLOCK, b"o", WOULD_BLOCK, b"k"]
+    alone = scripted(*script)
+    shared = scripted(*script)
+    seen: list[tuple[object, ...]] = []
+    shared.on_step(lambda *fields: seen.append(fields))
+    assert alone._d.log.quiet is not None and shared._d.log.quiet is None
+    for client in (alone, shared):
+        client.request(HTTPClient.METHOD_GET, "/", [])
+        while client.get_status() is Status.REQUESTING:
+            client.poll()
+        while client.get_status() is Status.BODY:
+            client.poll()
+            client.read_response_body_chunk()
+        for _ in range(5):  # idle on the kept-alive connection
+            client.poll()
+
+    def shape(client: HTTPClient) -> list[tuple[object, ...]]:
+        return [(r.index, r.op, r.status_before, r.status_after, r.result, r.sent, r.received,
+                 r.body, r.events, r.repeat) for r in client.trace.records]
+
+    assert shape(alone) == shape(shared)
+    assert max(r.repeat for r in alone.trace.records) >= 29
+    assert len(seen) == shared.trace.steps - 2  # (all but the connect steps before it)
+    assert [f[0] for f in seen] == list(range(seen[0][0], seen[0][0] + len(seen)))
