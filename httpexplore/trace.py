@@ -375,23 +375,28 @@ class Trace:
         """Past ``max_records``: add a routine step to a summary record (module docstring)."""
         self._summarised += repeat
         self._quiet_op = None
-        records, omitted = self._records, self._omitted
-        done = self._analysis.done
-        for pos in range(len(records) - 1, max(len(records) - 3, done - 1), -1):
+        records, omitted, summaries = self._records, self._omitted, self._summaries
+        n = len(records)
+        for pos in range(n - 1, max(n - 3, self._analysis.done - 1), -1):
+            if pos not in summaries:
+                continue
             old = records[pos]
-            if old[1] == op and self._cycles[old[_CYCLE]] == c and pos in self._summaries:
-                kept = omitted.get(pos, _NOTHING_OMITTED)
-                omitted[pos] = (kept[0] + sizes[0], kept[1] + sizes[1], kept[2] + sizes[2])
+            if old[1] == op and (old[_CYCLE] == self._cycle_at
+                                 or self._cycles[old[_CYCLE]] == c):
+                if sizes != _NOTHING_OMITTED:
+                    kept = omitted.get(pos, _NOTHING_OMITTED)
+                    omitted[pos] = (kept[0] + sizes[0], kept[1] + sizes[1],
+                                    kept[2] + sizes[2])
                 records[pos] = (*old[:2], end, *old[3:13], old[13] + repeat)
                 self._summary_at = pos
                 return
         # A new summary record (also when the last one was analysed already: records already
         # analysed never change).
-        self._summaries.add(len(records))
+        summaries.add(n)
         if sizes != _NOTHING_OMITTED:  # (a quiet step, say, leaves nothing out)
-            omitted[len(records)] = sizes
-        records.append((index, op, end, started, int(status), int(status), 0,
-                        len(self._cycles) - 1, b"", b"", b"", -1, "", repeat))
+            omitted[n] = sizes
+        records.append((index, op, end, started, status._value_, status._value_, 0,
+                        self._cycle_at, b"", b"", b"", -1, "", repeat))
 
     def _merge_data(self, events: tuple[EventInfo, ...]) -> tuple[EventInfo, ...]:
         """Keep the first ``MAX_DATA_EVENTS`` Data events (and every other event, in order);
