@@ -112,12 +112,13 @@ MAX_DATA_EVENTS = 32
 #: garbage collector does not track (ints, floats, str, bytes), so after one collection the row
 #: is untracked and full collections never walk the trace: the statuses and the result are
 #: stored as ints, the cycle as an index into the trace's cycle table and the events as an
-#: index into its event table (-1: none).  :meth:`Trace._record` turns a row into a PollRecord.
-#: The tables hold plain tuples too (a CycleInfo's fields; a record's events flattened by
-#: ``_store_events``): the collector only stops tracking *exact* tuples holding no dict, never
-#: NamedTuple instances, and a trace of 10,000 small requests would otherwise add 40,000
-#: tracked objects that every full collection walks (measured: the collector's work was a third
-#: of a recorded request's cost).
+#: offset into its flat event list (-1: none).  :meth:`Trace._record` turns a row into a
+#: PollRecord.  The cycle table holds plain tuples too (a CycleInfo's fields) and the events
+#: are strings and numbers in one list (``_store_events``): the collector only stops tracking
+#: *exact* tuples holding no dict (never a NamedTuple instance, and a nested tuple one level per
+#: collection), and a trace of 10,000 small requests used to keep 40,000 tracked objects that
+#: every full collection walked (measured: the collector's work was a third of a recorded
+#: request's cost).
 _Fields = tuple[Any, ...]
 # tuple.__new__ with the fields in order builds a PollRecord without its Python-level __new__.
 _new_record = tuple.__new__
@@ -128,23 +129,26 @@ _CYCLE, _EVENTS = 7, 11  # row positions of the table indexes
 
 
 #: Marks a sequence in a stored event (followed by its length, then its items).  Ellipsis is
-#: never a detail value (details are JSON-able) and, like every item of a stored event, is
-#: nothing the garbage collector tracks.
+#: never a detail value (details are JSON-able).
 _SEQ = ...
 
 
-def _store_events(events: tuple[EventInfo, ...]) -> tuple[Any, ...]:
-    """A record's events as the event table keeps them: one flat tuple of strings and numbers
-    (``kind, n, key, value, ...`` per event; a sequence of up to two levels, such as the
-    header pairs, is spelled out after :data:`_SEQ`), so the tuple is untracked by the first
-    collection that sees it: nested tuples are untracked one level per collection, and every
-    level still tracked is walked by every full collection until then."""
-    out: list[Any] = []
-    append = out.append
-    for event in events:
-        detail = event.detail
-        append(event.kind)
+def _store_events(items: list[Any], events: tuple[EventInfo, ...]) -> int:
+    """Append a record's events to ``items``, the trace's one flat list of stored events, and
+    return where they start: their count, then ``kind, n, key, value, ...`` per event, a
+    sequence of up to two levels (the header pairs) spelled out after :data:`_SEQ`.  Only
+    strings and numbers are added, in a list the collector walks as one object: no tuple or
+    dict per record for it to track (``_Fields``)."""
+    at = len(items)
+    append = items.append
+    append(len(events))
+    for kind, detail in events:
+        append(kind)
         append(len(detail))
+        if kind == "Data":  # the hot case (a chunked download): numbers and flags only
+            for pair in detail.items():
+                items += pair
+            continue
         for key, value in detail.items():
             append(key)
             if type(value) is tuple or type(value) is list:
@@ -154,39 +158,41 @@ def _store_events(events: tuple[EventInfo, ...]) -> tuple[Any, ...]:
                     if type(item) is tuple or type(item) is list:
                         append(_SEQ)
                         append(len(item))
-                        out.extend(item)
+                        items += item
                     else:
                         append(item)
             else:
                 append(value)
-    return tuple(out)
+    return at
 
 
-def _load_events(stored: tuple[Any, ...]) -> tuple[EventInfo, ...]:
-    """The events :func:`_store_events` stored (sequences come back as tuples)."""
+def _load_events(items: list[Any], at: int) -> tuple[EventInfo, ...]:
+    """The events :func:`_store_events` stored at ``at`` (sequences come back as tuples; a
+    ``Data`` event's values as they were given)."""
     events = []
-    i, end = 0, len(stored)
-    while i < end:
-        kind, n = stored[i], stored[i + 1]
+    count = items[at]
+    i = at + 1
+    for _ in range(count):
+        kind, n = items[i], items[i + 1]
         i += 2
         detail: dict[str, Any] = {}
         for _ in range(n):
-            key, value = stored[i], stored[i + 1]
+            key, value = items[i], items[i + 1]
             i += 2
             if value is _SEQ:
-                count = stored[i]
+                length = items[i]
                 i += 1
-                items = []
-                for _ in range(count):
-                    item = stored[i]
+                values = []
+                for _ in range(length):
+                    item = items[i]
                     i += 1
                     if item is _SEQ:
-                        length = stored[i]
-                        items.append(tuple(stored[i + 1:i + 1 + length]))
-                        i += 1 + length
+                        size = items[i]
+                        values.append(tuple(items[i + 1:i + 1 + size]))
+                        i += 1 + size
                     else:
-                        items.append(item)
-                value = tuple(items)
+                        values.append(item)
+                value = tuple(values)
             detail[key] = value
         events.append(EventInfo(kind, detail))
     return tuple(events)
@@ -247,7 +253,7 @@ class Trace:
         # steps), and the events of the records that have any, both as plain tuples (``_Stored``)
         # that the collector can stop tracking; ``_record`` rebuilds the objects.
         self._cycles: list[tuple[Any, ...]] = []
-        self._events: list[tuple[Any, ...]] = []  # see _store_events
+        self._events: list[Any] = []  # every record's events, flat (see _store_events)
         self._cycle_objects: dict[int, CycleInfo] = {}  # built on read, one per table entry
         self._omitted: dict[int, tuple[int, int, int]] = {}
         self._key: tuple[int, int] | None = None
@@ -340,9 +346,7 @@ class Trace:
         if events:
             if len(events) > MAX_DATA_EVENTS:
                 events = self._merge_data(events)
-            table = self._events
-            at = len(table)
-            table.append(_store_events(events))
+            at = _store_events(self._events, events)
             self._quiet_op = None
         else:
             at = -1
@@ -474,11 +478,10 @@ class Trace:
             self._cycle_info = c
             self._cycle_at = len(self._cycles)
             self._cycles.append((*c,))
-        if events:
-            self._events.append(_store_events(events))
+        at = _store_events(self._events, events) if events else -1
         self._records.append((*record[:4], int(record.status_before), int(record.status_after),
                               int(record.result), len(self._cycles) - 1, *record[8:11],
-                              len(self._events) - 1 if events else -1, *record[12:]))
+                              at, *record[12:]))
 
     def _record(self, row: _Fields) -> PollRecord:
         """The PollRecord a row stands for."""
@@ -490,7 +493,7 @@ class Trace:
         return _new_record(PollRecord, (
             row[0], row[1], row[2], row[3], _STATUS_OF[row[4]], _STATUS_OF[row[5]],
             _ERROR_OF[row[6]], cycle, row[8], row[9], row[10],
-            _load_events(self._events[events]) if events >= 0 else (), row[12], row[13]))
+            _load_events(self._events, events) if events >= 0 else (), row[12], row[13]))
 
     @classmethod
     def from_records(cls, records: Iterable[tuple[PollRecord, tuple[int, int, int]]], *,

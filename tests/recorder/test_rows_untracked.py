@@ -21,9 +21,10 @@ def test_rows_are_untracked_after_a_collection_and_records_are_unchanged() -> No
     gc.collect()
     rows = trace._records
     assert rows and not any(gc.is_tracked(row) for row in rows)
-    # So are the tables the rows point into, after one collection (nothing nested to wait
-    # for): nothing the trace keeps per step or per request is walked by later collections.
-    assert not any(gc.is_tracked(stored) for stored in trace._events)
+    # So are the cycle table's entries, after one collection, and the event list holds
+    # nothing the collector tracks: nothing the trace keeps per step or per request is walked
+    # by later collections.
+    assert trace._events and not any(gc.is_tracked(item) for item in trace._events)
     assert not any(gc.is_tracked(cycle) for cycle in trace._cycles)
     # Rebuilt records are what the client emitted: enums, cycle objects and events included.
     assert [tuple(r) for r in trace.records] == before
