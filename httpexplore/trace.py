@@ -250,8 +250,8 @@ class Trace:
         self._pending = 0  # quiet steps folded into the last row but not yet written into it
         self._pending_end = 0.0
         # The rows' tables (see _Fields): cycles as the client emitted them (one per stretch of
-        # steps), and the events of the records that have any, both as plain tuples (``_Stored``)
-        # that the collector can stop tracking; ``_record`` rebuilds the objects.
+        # steps) as plain tuples, and the events of every record in one flat list of strings
+        # and numbers (``_Fields``, ``_store_events``); ``_record`` rebuilds the objects.
         self._cycles: list[tuple[Any, ...]] = []
         self._events: list[Any] = []  # every record's events, flat (see _store_events)
         self._cycle_objects: dict[int, CycleInfo] = {}  # built on read, one per table entry
