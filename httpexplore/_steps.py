@@ -104,6 +104,22 @@ class StepLog:
         if self.events:
             self.events.clear()
 
+    def quiet_step(self, op: str, started: float, status: Status, info: CycleInfo) -> None:
+        """End a step the caller knows was quiet: nothing written, read or handed out, no
+        event, ``status`` unchanged, ``OK`` (:meth:`emit` checks that itself)."""
+        # (The recorder may fold it into its last record: this runs for every idle poll.)
+        index = self.index
+        self.index = index + 1
+        end = self.clock()
+        quiet = self.quiet
+        if quiet is not None:
+            for hook in quiet:
+                hook(index, op, end, started, status, info)
+        else:
+            for callback in self.subscribers:
+                callback(index, op, end, started, status, status, _OK, info, b"", b"", b"",
+                         (), "", 1)
+
     def emit(self, op: str, started: float, before: Status, status: Status, result: Error,
              info: CycleInfo, error_message: str, body: bytes = b"") -> None:
         # This runs for every step of a download (two per 64 KiB in the tutorial loop) and every
@@ -111,20 +127,12 @@ class StepLog:
         # (on_step), in PollRecord's order (checked below the imports), without building an
         # object.
         sent, received, events = self.sent, self.received, self.events
+        if status is before and result is _OK and not (sent or received or events or body):
+            self.quiet_step(op, started, before, info)
+            return
         index = self.index
         self.index = index + 1
         end = self.clock()
-        if status is before and result is _OK and not (sent or received or events or body):
-            # Quiet (nothing happened): the recorder may fold it into its last record.
-            quiet = self.quiet
-            if quiet is not None:
-                for hook in quiet:
-                    hook(index, op, end, started, before, info)
-            else:
-                for callback in self.subscribers:
-                    callback(index, op, end, started, before, status, result, info, b"", b"",
-                             b"", (), "", 1)
-            return
         # A record carries a message when this step failed: a caller mistake, or a move into an
         # error status.
         failed = result is not _OK or (status is not before and status in ERROR_STATUSES)

@@ -206,7 +206,7 @@ class Driver:
         elif before is _REQUESTING:
             result = self._poll_requesting(started)
         elif before is _CONNECTED:
-            result = self._poll_idle()
+            result = self._poll_idle(started)
         elif before is Status.RESOLVING or before is Status.CONNECTING:
             result = self._poll_connecting(started)
         elif before is Status.DISCONNECTED:
@@ -223,6 +223,9 @@ class Driver:
         if not log.subscribers:
             if log.received or log.sent or log.events:
                 log.clear()
+        elif (result is _OK and self.status is before
+              and not (log.received or log.sent or log.events)):
+            log.quiet_step("poll", started, before, self.engine.c.info)  # (an idle poll)
         else:
             log.emit("poll", started, before, self.status, result, self.engine.c.info,
                      self.error_message)
@@ -433,11 +436,11 @@ class Driver:
                  self.error_message, chunk)
 
     # -- CONNECTED -----------------------------------------------------------------------------
-    def _poll_idle(self) -> Error:
+    def _poll_idle(self, now: float) -> Error:
         """Liveness check on an idle keep-alive connection (Godot does the same).  A close by
         the server or unsolicited bytes end in CONNECTION_ERROR (README, divergence 5)."""
         try:
-            data = self._recv(_HEAD_READ, self.clock())
+            data = self._recv(_HEAD_READ, now)
         except TransportError as exc:
             return self._fail(exc)
         if data is None:
