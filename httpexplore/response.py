@@ -61,6 +61,9 @@ COMMON_HEADS = True
 Events: TypeAlias = list[EventInfo] | None
 
 
+_new_event = tuple.__new__
+
+
 def latin1(b: bytes) -> str:
     return b.decode("latin-1")
 
@@ -156,9 +159,11 @@ def _receive_chunked(c: Cycle, parser: h11.Connection, reader: compat.ChunkedRea
                     compat.end_chunk(reader)  # h11's own end-of-chunk step
                     c.head_start = c.received_total - (n - end) + 2  # the next size line
                 if events is not None:
-                    events.append(EventInfo("Data", {"length": size, "chunk_start": fresh,
-                                                     "chunk_end": not left,
-                                                     "synthesised": True}))
+                    # (tuple.__new__ builds the EventInfo without its Python-level __new__:
+                    # this runs for every chunk of a download)
+                    events.append(_new_event(EventInfo, ("Data", {
+                        "length": size, "chunk_start": fresh, "chunk_end": not left,
+                        "synthesised": True})))
                 fresh = False
                 pos = end
             elif pos < n:

@@ -135,22 +135,20 @@ _SEQ = ...
 
 def _store_events(items: list[Any], events: tuple[EventInfo, ...]) -> int:
     """Append a record's events to ``items``, the trace's one flat list of stored events, and
-    return where they start: their count, then ``kind, n, key, value, ...`` per event, a
-    sequence of up to two levels (the header pairs) spelled out after :data:`_SEQ`.  Only
-    strings and numbers are added, in a list the collector walks as one object: no tuple or
-    dict per record for it to track (``_Fields``)."""
+    return where they start: their count, then per event ``kind, n``, the ``n`` keys and the
+    ``n`` values, a sequence of up to two levels (the header pairs) spelled out after
+    :data:`_SEQ`.  Only strings and numbers are added, in a list the collector walks as one
+    object: no tuple or dict per record for it to track (``_Fields``)."""
     at = len(items)
     append = items.append
     append(len(events))
     for kind, detail in events:
-        append(kind)
-        append(len(detail))
+        items += (kind, len(detail))
+        items += detail
         if kind == "Data":  # the hot case (a chunked download): numbers and flags only
-            for pair in detail.items():
-                items += pair
+            items += detail.values()
             continue
-        for key, value in detail.items():
-            append(key)
+        for value in detail.values():
             if type(value) is tuple or type(value) is list:
                 append(_SEQ)
                 append(len(value))
@@ -167,34 +165,38 @@ def _store_events(items: list[Any], events: tuple[EventInfo, ...]) -> int:
 
 
 def _load_events(items: list[Any], at: int) -> tuple[EventInfo, ...]:
-    """The events :func:`_store_events` stored at ``at`` (sequences come back as tuples; a
-    ``Data`` event's values as they were given)."""
+    """The events :func:`_store_events` stored at ``at`` (sequences come back as tuples,
+    except in a ``Data`` event, whose values are kept as given)."""
     events = []
-    count = items[at]
     i = at + 1
-    for _ in range(count):
+    for _ in range(items[at]):
         kind, n = items[i], items[i + 1]
-        i += 2
-        detail: dict[str, Any] = {}
-        for _ in range(n):
-            key, value = items[i], items[i + 1]
-            i += 2
-            if value is _SEQ:
-                length = items[i]
+        keys = items[i + 2:i + 2 + n]
+        i += 2 + n
+        if kind == "Data":
+            values = items[i:i + n]
+            i += n
+        else:
+            values = []
+            for _ in range(n):
+                value = items[i]
                 i += 1
-                values = []
-                for _ in range(length):
-                    item = items[i]
+                if value is _SEQ:
+                    length = items[i]
                     i += 1
-                    if item is _SEQ:
-                        size = items[i]
-                        values.append(tuple(items[i + 1:i + 1 + size]))
-                        i += 1 + size
-                    else:
-                        values.append(item)
-                value = tuple(values)
-            detail[key] = value
-        events.append(EventInfo(kind, detail))
+                    seq = []
+                    for _ in range(length):
+                        item = items[i]
+                        i += 1
+                        if item is _SEQ:
+                            size = items[i]
+                            seq.append(tuple(items[i + 1:i + 1 + size]))
+                            i += 1 + size
+                        else:
+                            seq.append(item)
+                    value = tuple(seq)
+                values.append(value)
+        events.append(EventInfo(kind, dict(zip(keys, values, strict=True))))
     return tuple(events)
 
 

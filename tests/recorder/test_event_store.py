@@ -18,7 +18,8 @@ atoms = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
 values = st.recursive(atoms, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.lists(inner, max_size=4).map(tuple),
     st.dictionaries(st.text(max_size=4), inner, max_size=3)), max_leaves=12)
-events = st.lists(st.builds(EventInfo, st.text(max_size=12),
+kinds = st.one_of(st.sampled_from(["Data", "Response", "EndOfMessage"]), st.text(max_size=12))
+events = st.lists(st.builds(EventInfo, kinds,
                             st.dictionaries(st.text(max_size=8), values, max_size=5)),
                   max_size=4).map(tuple)
 
