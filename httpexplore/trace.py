@@ -179,25 +179,26 @@ def _load_events(items: list[Any], at: int) -> tuple[EventInfo, ...]:
         else:
             values = []
             for _ in range(n):
-                value = items[i]
-                i += 1
-                if value is _SEQ:
-                    length = items[i]
-                    i += 1
-                    seq = []
-                    for _ in range(length):
-                        item = items[i]
-                        i += 1
-                        if item is _SEQ:
-                            size = items[i]
-                            seq.append(tuple(items[i + 1:i + 1 + size]))
-                            i += 1 + size
-                        else:
-                            seq.append(item)
-                    value = tuple(seq)
+                value, i = _load_value(items, i, 2)
                 values.append(value)
         events.append(EventInfo(kind, dict(zip(keys, values, strict=True))))
     return tuple(events)
+
+
+def _load_value(items: list[Any], i: int, levels: int) -> tuple[Any, int]:
+    """The value stored at ``items[i]`` (a sequence spelled out after :data:`_SEQ` when
+    ``levels`` of them may still be nested), and where the next one starts."""
+    value = items[i]
+    i += 1
+    if value is _SEQ and levels:
+        length = items[i]
+        i += 1
+        seq = []
+        for _ in range(length):
+            item, i = _load_value(items, i, levels - 1)
+            seq.append(item)
+        value = tuple(seq)
+    return value, i
 
 
 class Trace:

@@ -157,14 +157,19 @@ def test_idle_keep_alive_polls_fold_on_a_real_socket() -> None:
         client.close()
 
 
-def test_folded_records_survive_save_load_and_reach_har_and_text(tmp_path: Path) -> None:
-    client = scripted(*([WOULD_BLOCK] * 20), HEAD + b"ok")
+def fetch(client: HTTPClient) -> None:
+    """One GET in the tutorial loop."""
     client.request(HTTPClient.METHOD_GET, "/", [])
     while client.get_status() is Status.REQUESTING:
         client.poll()
     while client.get_status() is Status.BODY:
         client.poll()
         client.read_response_body_chunk()
+
+
+def test_folded_records_survive_save_load_and_reach_har_and_text(tmp_path: Path) -> None:
+    client = scripted(*([WOULD_BLOCK] * 20), HEAD + b"ok")
+    fetch(client)
     path = tmp_path / "trace.json"
     export.save(client.trace, path)
     loaded = export.load(path)
@@ -235,12 +240,7 @@ def test_the_quiet_step_shortcut_records_what_the_full_call_records() -> None:
     shared.on_step(lambda *fields: seen.append(fields))
     assert alone._d.log.quiet is not None and shared._d.log.quiet is None
     for client in (alone, shared):
-        client.request(HTTPClient.METHOD_GET, "/", [])
-        while client.get_status() is Status.REQUESTING:
-            client.poll()
-        while client.get_status() is Status.BODY:
-            client.poll()
-            client.read_response_body_chunk()
+        fetch(client)
         for _ in range(5):  # idle on the kept-alive connection
             client.poll()
 
