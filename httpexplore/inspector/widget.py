@@ -131,7 +131,7 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
         self._diagram_key: tuple[object, ...] | None = None
         self._throttle = Throttle(self._render, refresh_interval)
         self._wire_events()
-        client.on_step(self._on_step)
+        client.on_step(self._on_step, self._on_quiet)
         self.refresh()
 
     # ------------------------------------------------------------------ construction -----
@@ -347,6 +347,13 @@ class Inspector(AutoPollMixin, widgets.VBox):  # type: ignore[misc]
         if op == "poll":
             self._polls += repeat
         self._moved += len(sent) + len(received) + len(body)
+        self._throttle.request()
+
+    def _on_quiet(self, index: int, op: str, end: float, started: float, status: Status,
+                  cycle: CycleInfo) -> None:
+        # A step where nothing happened (HTTPClient.on_step's on_quiet): an idle poll.
+        if op == "poll":
+            self._polls += 1
         self._throttle.request()
 
     @property
