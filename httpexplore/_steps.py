@@ -6,7 +6,10 @@ During a step the driver appends what it wrote (:attr:`StepLog.sent`), read
 (:attr:`StepLog.received`) and observed (:attr:`StepLog.events`); at the end of the step
 :meth:`StepLog.emit` hands one record's fields to every ``on_step`` subscriber (``on_poll``
 ones get a frozen :class:`~httpexplore.records.PollRecord`).  With no subscriber nothing is
-built at all (the driver checks :attr:`StepLog.subscribers` first).
+built at all (the driver checks :attr:`StepLog.subscribers` first).  A *quiet* step (nothing
+written, read or handed out, no event, status unchanged, ``OK``: an idle poll) goes to the
+subscribers' ``on_quiet`` callbacks instead, with the six fields a quiet record does not share
+with every other (:meth:`StepLog.quiet_step`), when every subscriber gave one.
 
 Every step is delivered when it ends, with ``repeat`` = 1: the client folds nothing.  Folding
 runs of identical quiet steps into one record is the recorder's business
