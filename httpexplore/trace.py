@@ -295,8 +295,17 @@ class Trace:
             self._pending += 1
             self._pending_end = end
             return
-        self._on_step(index, op, end, started, status, status, _OK, c, b"", b"", b"", (), "",
-                      1)
+        rows = self._rows
+        if c is not self._cycle_info or self._pending or len(rows) >= self.max_records:
+            self._on_step(index, op, end, started, status, status, _OK, c, b"", b"", b"", (),
+                          "", 1)
+            return
+        # The first of a run (what _on_step does with a quiet step of the same cycle under the
+        # record cap: no bytes to count, no event; later repeats fold into it).
+        rows.append((index, op, end, started, status._value_, status._value_, 0,
+                     self._cycle_at, b"", b"", b"", -1, "", 1))
+        self._quiet_op = op if op in _ROUTINE_OPS and self.fold_quiet_steps else None
+        self._quiet_status = status
 
     def _on_record(self, record: PollRecord) -> None:
         self._on_step(*record)
