@@ -108,9 +108,10 @@ def run(host: str, port: int, path: str, count: int) -> Outcome:
 
 
 def run_keep(host: str, port: int, path: str, count: int) -> Outcome:
-    """The ceiling of any loop that keeps a body as the tutorial does: a blocking socket,
+    """The ceiling of a loop that keeps a body as the tutorial does: a blocking socket,
     ``recv(65536)`` into a new ``bytes`` each time and ``body += chunk`` (Content-Length only).
-    No HTTP client can hand out a read and have the caller append it faster than this."""
+    A client that hands out each read as a new ``bytes`` for the caller to append does at least
+    this much work per byte."""
     sock = socket.create_connection((host, port))
     total = 0
     try:
