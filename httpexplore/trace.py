@@ -26,7 +26,7 @@ timeline row when it did.  ``Trace(fold_quiet_steps=False)`` keeps one record pe
 :meth:`Trace.omitted` says how many bytes of each were not kept, all totals still count them, and
 the byte annotation shows them as ``omitted`` segments.  A record is stored as a flat tuple the
 garbage collector stops tracking (statuses as ints, the cycle and the events as indexes into
-per-trace tables: ``_Fields`` below), so full collections never walk the trace;
+per-trace tables: :mod:`httpexplore._rowstore`), so full collections never walk the trace;
 ``trace.records`` builds the ``PollRecord`` objects on access.  Under the cap its byte objects
 are the client's own (no copy), over it they are cut short, so a 1 GiB download costs 4 MiB of
 byte log, not 2 GiB.
@@ -77,6 +77,14 @@ from ._analysis import RecordRows as _RecordRows
 from ._analysis import Rows as _Rows
 from ._analysis import TraceState
 from ._analysis import upto as _upto
+from ._rowstore import CYCLE as _CYCLE
+from ._rowstore import MAX_DATA_EVENTS
+from ._rowstore import REPEAT as _REPEAT
+from ._rowstore import Fields as _Fields
+from ._rowstore import cut as _cut
+from ._rowstore import merge_data as _merge_data
+from ._rowstore import record_of as _record_of
+from ._rowstore import store_events as _store_events
 from .annotate import Segment
 from .cycles import Connection, Exchange, InterimResponse, TimelineRow, Timings
 from .errors import Error
@@ -106,99 +114,7 @@ DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_TOTAL = 8 * 1024 * 1024
 #: Records kept before routine body steps are summarised, by default (see Trace).
 DEFAULT_MAX_RECORDS = 20_000
-#: Body ``Data`` events kept per record; the rest of a record's are merged into one.
-MAX_DATA_EVENTS = 32
-#: A record as stored (a *row*): a flat tuple in PollRecord's field order whose items the
-#: garbage collector does not track (ints, floats, str, bytes), so after one collection the row
-#: is untracked and full collections never walk the trace: the statuses and the result are
-#: stored as ints, the cycle as an index into the trace's cycle table and the events as an
-#: offset into its flat event list (-1: none).  :meth:`Trace._record` turns a row into a
-#: PollRecord.  The cycle table holds plain tuples too (a CycleInfo's fields) and the events
-#: are strings and numbers in one list (``_store_events``): the collector only stops tracking
-#: *exact* tuples holding no dict (never a NamedTuple instance, and a nested tuple one level per
-#: collection), and a trace of 10,000 small requests used to keep 40,000 tracked objects that
-#: every full collection walked (measured: the collector's work was a third of a recorded
-#: request's cost).
-_Fields = tuple[Any, ...]
-# tuple.__new__ with the fields in order builds a PollRecord without its Python-level __new__.
-_new_record = tuple.__new__
 _OK = Error.OK
-_STATUS_OF = {int(s): s for s in Status}
-_ERROR_OF = {int(e): e for e in Error}
-_CYCLE, _EVENTS = 7, 11  # row positions of the table indexes
-
-
-#: Marks a sequence in a stored event (followed by its length, then its items).  Ellipsis is
-#: never a detail value (details are JSON-able).
-_SEQ = ...
-
-
-def _store_events(items: list[Any], events: tuple[EventInfo, ...]) -> int:
-    """Append a record's events to ``items``, the trace's one flat list of stored events, and
-    return where they start: their count, then per event ``kind, n``, the ``n`` keys and the
-    ``n`` values, a sequence of up to two levels (the header pairs) spelled out after
-    :data:`_SEQ`.  Only strings and numbers are added, in a list the collector walks as one
-    object: no tuple or dict per record for it to track (``_Fields``)."""
-    at = len(items)
-    append = items.append
-    append(len(events))
-    for kind, detail in events:
-        items += (kind, len(detail))
-        items += detail
-        if kind == "Data":  # the hot case (a chunked download): numbers and flags only
-            items += detail.values()
-            continue
-        for value in detail.values():
-            if type(value) is tuple or type(value) is list:
-                append(_SEQ)
-                append(len(value))
-                for item in value:
-                    if type(item) is tuple or type(item) is list:
-                        append(_SEQ)
-                        append(len(item))
-                        items += item
-                    else:
-                        append(item)
-            else:
-                append(value)
-    return at
-
-
-def _load_events(items: list[Any], at: int) -> tuple[EventInfo, ...]:
-    """The events :func:`_store_events` stored at ``at`` (sequences come back as tuples,
-    except in a ``Data`` event, whose values are kept as given)."""
-    events = []
-    i = at + 1
-    for _ in range(items[at]):
-        kind, n = items[i], items[i + 1]
-        keys = items[i + 2:i + 2 + n]
-        i += 2 + n
-        if kind == "Data":
-            values = items[i:i + n]
-            i += n
-        else:
-            values = []
-            for _ in range(n):
-                value, i = _load_value(items, i, 2)
-                values.append(value)
-        events.append(EventInfo(kind, dict(zip(keys, values, strict=True))))
-    return tuple(events)
-
-
-def _load_value(items: list[Any], i: int, levels: int) -> tuple[Any, int]:
-    """The value stored at ``items[i]`` (a sequence spelled out after :data:`_SEQ` when
-    ``levels`` of them may still be nested), and where the next one starts."""
-    value = items[i]
-    i += 1
-    if value is _SEQ and levels:
-        length = items[i]
-        i += 1
-        seq = []
-        for _ in range(length):
-            item, i = _load_value(items, i, levels - 1)
-            seq.append(item)
-        value = tuple(seq)
-    return value, i
 
 
 class Trace:
@@ -247,14 +163,14 @@ class Trace:
             clock = client.clock if client is not None else time.monotonic
         self.started = clock()
         self.started_wall = time.time()
-        # Rows (see _Fields): flat, GC-untracked tuples; PollRecord objects are built on access.
+        # Rows (_rowstore): flat, GC-untracked tuples; PollRecord objects are built on access.
         # Read them through ``_records``, which first writes a pending quiet run (_on_step).
         self._rows: list[_Fields] = []
         self._pending = 0  # quiet steps folded into the last row but not yet written into it
         self._pending_end = 0.0
-        # The rows' tables (see _Fields): cycles as the client emitted them (one per stretch of
+        # The rows' tables (_rowstore): cycles as the client emitted them (one per stretch of
         # steps) as plain tuples, and the events of every record in one flat list of strings
-        # and numbers (``_Fields``, ``_store_events``); ``_record`` rebuilds the objects.
+        # and numbers (``_rowstore.store_events``); ``_record`` rebuilds the objects.
         self._cycles: list[tuple[Any, ...]] = []
         self._events: list[Any] = []  # every record's events, flat (see _store_events)
         self._cycle_objects: dict[int, CycleInfo] = {}  # built on read, one per table entry
@@ -354,10 +270,15 @@ class Trace:
             self._omitted[len(rows)] = (len(sent), len(received), len(body))
             sent = received = body = b""
         else:
-            sent, received, body = self._cut(sent, received, body)
+            (sent, received, body), left_out = _cut(sent, received, body, self._budget)
+            kept = size - sum(left_out)
+            self._budget -= kept
+            self._total_left -= kept
+            self._omitted[len(rows)] = left_out
         if events:
             if len(events) > MAX_DATA_EVENTS:
-                events = self._merge_data(events)
+                events, fewer = _merge_data(events)
+                self._merged_events += fewer
             at = _store_events(self._events, events)
             self._quiet_op = None
         else:
@@ -414,37 +335,6 @@ class Trace:
         records.append((index, op, end, started, status._value_, status._value_, 0,
                         self._cycle_at, b"", b"", b"", -1, "", repeat))
 
-    def _merge_data(self, events: tuple[EventInfo, ...]) -> tuple[EventInfo, ...]:
-        """Keep the first ``MAX_DATA_EVENTS`` Data events (and every other event, in order);
-        the later Data events become one, at the place of the first of them."""
-        out: list[EventInfo] = []
-        kept = length = merged = 0
-        last_end = synthesised = False
-        slot = -1
-        for event in events:
-            if event.kind != "Data":
-                out.append(event)
-            elif kept < MAX_DATA_EVENTS:
-                kept += 1
-                out.append(event)
-            else:
-                if slot < 0:
-                    slot = len(out)
-                    out.append(event)  # replaced below
-                merged += 1
-                length += int(event.detail.get("length", 0))
-                last_end = bool(event.detail.get("chunk_end", False))
-                synthesised = synthesised or bool(event.detail.get("synthesised", False))
-        if slot < 0:
-            return events
-        detail = {"length": length, "chunk_start": False, "chunk_end": last_end,
-                  "merged": merged}
-        if synthesised:  # (some of them were the engine's, not h11's)
-            detail["synthesised"] = True
-        out[slot] = EventInfo("Data", detail)
-        self._merged_events += merged - 1
-        return tuple(out)
-
     @property
     def merged_events(self) -> int:
         """Body ``Data`` events not kept one by one (merged, past ``MAX_DATA_EVENTS`` per
@@ -457,20 +347,6 @@ class Trace:
         its own record, or a folded run of quiet steps).  The marker that older detail is
         gone: their bytes are counted in :meth:`omitted`, their ``Data`` events dropped."""
         return self._summarised
-
-    def _cut(self, sent: bytes, received: bytes, body: bytes) -> tuple[bytes, bytes, bytes]:
-        """Keep what the budget allows of a step's bytes, first sent, then received, then
-        body; note the rest in ``_omitted``."""
-        budget = self._budget
-        keep_sent = min(len(sent), budget)
-        keep_received = min(len(received), budget - keep_sent)
-        keep_body = min(len(body), budget - keep_sent - keep_received)
-        self._budget = budget - keep_sent - keep_received - keep_body
-        self._total_left -= keep_sent + keep_received + keep_body
-        self._omitted[len(self._records)] = (len(sent) - keep_sent,
-                                             len(received) - keep_received,
-                                             len(body) - keep_body)
-        return sent[:keep_sent], received[:keep_received], body[:keep_body]
 
     def add(self, record: PollRecord, omitted: tuple[int, int, int] | None = None) -> None:
         """Append a record as if the client had emitted it.
@@ -497,15 +373,7 @@ class Trace:
 
     def _record(self, row: _Fields) -> PollRecord:
         """The PollRecord a row stands for."""
-        events = row[_EVENTS]
-        at = row[_CYCLE]
-        cycle = self._cycle_objects.get(at)
-        if cycle is None:  # one object per table entry, so records of a stretch share it
-            cycle = self._cycle_objects[at] = _new_record(CycleInfo, self._cycles[at])
-        return _new_record(PollRecord, (
-            row[0], row[1], row[2], row[3], _STATUS_OF[row[4]], _STATUS_OF[row[5]],
-            _ERROR_OF[row[6]], cycle, row[8], row[9], row[10],
-            _load_events(self._events, events) if events >= 0 else (), row[12], row[13]))
+        return _record_of(row, self._cycles, self._cycle_objects, self._events)
 
     @classmethod
     def from_records(cls, records: Iterable[tuple[PollRecord, tuple[int, int, int]]], *,
@@ -716,4 +584,3 @@ class Trace:
 assert PollRecord._fields == ("index", "op", "time", "started", "status_before", "status_after",
                               "result", "cycle", "sent", "received", "body", "events",
                               "error_message", "repeat")
-_REPEAT = 13

@@ -1,4 +1,4 @@
-"""The recorder's flat event store (``trace._store_events``/``_load_events``) gives back what
+"""The recorder's flat event store (``_rowstore.store_events``/``load_events``) gives back what
 it was given: every detail value, with sequences (header pairs, addresses) as tuples, and only
 strings and numbers go into it."""
 
@@ -10,8 +10,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from httpexplore._rowstore import load_events as _load_events
+from httpexplore._rowstore import store_events as _store_events
 from httpexplore.records import EventInfo
-from httpexplore.trace import _load_events, _store_events
 
 atoms = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
                   st.floats(allow_nan=False), st.binary(max_size=4))
